@@ -1,0 +1,113 @@
+# roster: build, test, sanitize, fuzz, bench.
+#   make            release build: build/release/roster
+#   make test       unit tests (Check) + end-to-end tests + fuzz corpus replay
+#   make asan       the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (needs clang)
+#   make bench      benchmark tables (bench/README.md)
+# Each flavour builds in its own folder, so they never mix objects.
+
+FLAVOUR ?= release
+BUILD   := build/$(FLAVOUR)
+GEN     := $(BUILD)/gen
+CC      ?= cc
+
+PKGS     := jansson sqlite3 libcurl check
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs jansson sqlite3 libcurl 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+OPT      ?= -O2
+WERROR   ?= -Werror
+WARN     := -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wvla -Wformat=2 -Wundef -Wcast-qual -Wwrite-strings
+GENWARN  := -Wall -Wno-unused-function -Wno-unused-but-set-variable -Wno-sign-compare
+SAN      :=
+ifeq ($(FLAVOUR),asan)
+  OPT := -O1
+  SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+CPPFLAGS := -I. -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS)
+CFLAGS_ALL = -std=c11 -g $(OPT) $(SAN) -pthread -MMD -MP
+LDLIBS   := $(PKG_LIBS) -lm -pthread
+
+MODULES  := common grammar compiler runtime connectors
+LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/parser.o
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+LIB      := $(BUILD)/libroster.a
+BIN      := $(BUILD)/roster
+TEST_SRCS := $(wildcard tests/check_*.c)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+.PHONY: all test unit e2e asan fuzz fuzz-build fuzz-replay bench clean deps
+.DELETE_ON_ERROR:
+
+all: $(BIN) $(BENCH_BINS)
+
+deps:
+	sh scripts/install-deps.sh
+
+# ---- generated sources (build outputs, never committed) ----
+$(GEN)/casefold_table.h: scripts/gen-casefold.sh
+	@mkdir -p $(@D)
+	sh scripts/gen-casefold.sh /usr/share/unicode/CaseFolding.txt > $@.tmp && mv $@.tmp $@
+
+# One grouped rule: bison runs once even under -j.
+$(GEN)/parser.c $(GEN)/parser.h &: grammar/parser.y
+	@mkdir -p $(@D)
+	bison -Wall -Werror --defines=$(GEN)/parser.h -o $(GEN)/parser.c $<
+
+$(GEN)/lexer.c: grammar/lexer.re $(GEN)/parser.h
+	@mkdir -p $(@D)
+	re2c -W --no-generation-date --no-version -o $@ $<
+
+$(GEN)/%.o: $(GEN)/%.c
+	$(CC) $(CPPFLAGS) -Igrammar $(CFLAGS_ALL) $(GENWARN) -c -o $@ $<
+
+$(BUILD)/common/utf8.o: $(GEN)/casefold_table.h
+
+# ---- our own code: the full warning list ----
+$(BUILD)/%.o: %.c | $(GEN)/parser.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS)
+
+# ---- tests ----
+test: unit e2e fuzz-replay
+
+unit: $(TEST_BINS)
+	@sh scripts/run-unit.sh $(TEST_BINS)
+
+e2e: $(BIN) $(BENCH_BINS)
+	@sh tests/e2e/run.sh $(BIN)
+
+fuzz-replay: $(BUILD)/fuzz-replay/.built
+	@sh scripts/fuzz-replay.sh $(BUILD)/fuzz-replay
+
+asan:
+	$(MAKE) FLAVOUR=asan test
+
+# ---- fuzzing (issue #4): fuzz/Makefile.inc owns the target list ----
+-include fuzz/Makefile.inc
+
+# ---- benchmarks ----
+bench: $(BIN) $(BENCH_BINS)
+	sh bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
