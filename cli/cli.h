@@ -1,0 +1,49 @@
+/* cli.h: the roster command line. main.c dispatches to one cmd_* per subcommand; the helpers here
+ * are what several commands share. Exit codes everywhere: 0 success, 1 the input has errors (rules,
+ * snapshot, data), 2 usage or I/O errors. */
+#ifndef RS_CLI_H
+#define RS_CLI_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "common/diag.h"
+#include "common/schema.h"
+#include "grammar/grammar.h"
+#include "compiler/check.h"
+#include "compiler/compile.h"
+
+enum { CLI_OK = 0, CLI_INVALID = 1, CLI_USAGE = 2 };
+
+int cmd_check(int argc, char **argv);
+int cmd_fmt(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_recalc(int argc, char **argv);
+int cmd_dry_run(int argc, char **argv);
+int cmd_members(int argc, char **argv);
+
+/* Rule files read, parsed, checked and compiled together. */
+typedef struct cli_rules {
+    rs_source **srcs;
+    ast_file **asts;
+    size_t n;
+    rs_checked *checked;   /* NULL until checked */
+    rs_program *program;   /* NULL unless every group checked without errors */
+} cli_rules;
+
+/* paths: files, or folders whose *.rule and *.json files are read in name order. Errors go to d.
+ * Returns CLI_OK, CLI_INVALID (rule errors) or CLI_USAGE (a path that cannot be read). */
+int cli_rules_load(cli_rules *r, char *const *paths, size_t npaths, const rs_schema *schema,
+                   const rs_idset *ids, rs_diags *d);
+void cli_rules_free(cli_rules *r);
+
+/* Prints diagnostics: text to stderr, or JSON lines to stdout (format "json"). */
+void cli_print_diags(const rs_diags *d, bool json);
+/* "error: " + message to stderr, and returns CLI_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --as-of YYYY-MM-DD, or today. Returns false on a bad date. */
+bool cli_parse_date(const char *s, int32_t *day);
+/* Whether stderr is a terminal (progress output and colours). */
+bool cli_stderr_tty(void);
+
+#endif
