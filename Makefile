@@ -68,7 +68,12 @@ $(GEN)/%.o: $(GEN)/%.c
 $(BUILD)/common/utf8.o: $(GEN)/casefold_table.h
 
 # ---- our own code: the full warning list ----
-$(BUILD)/%.o: %.c | $(GEN)/parser.h
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
+
+# grammar/ sources may include the generated token header.
+$(BUILD)/grammar/%.o: grammar/%.c | $(GEN)/parser.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
 

@@ -92,7 +92,7 @@ rs_diag *rs_diag_at(rs_diags *d, rs_code code, const rs_source *src, rs_span spa
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Appends a diagnostic at file:line:col with no source text (snapshot loading). line 0 = no position. */
 rs_diag *rs_diag_file(rs_diags *d, rs_code code, const char *file, uint32_t line, uint32_t col,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void rs_diag_help(rs_diag *dg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool rs_diags_has_errors(const rs_diags *d);
 
