@@ -27,9 +27,11 @@ void rs_sb_puts(rs_sb *sb, const char *s) { rs_sb_put(sb, s, strlen(s)); }
 void rs_sb_putc(rs_sb *sb, char c) { rs_sb_put(sb, &c, 1); }
 
 void rs_sb_vprintf(rs_sb *sb, const char *fmt, va_list ap) {
+    if (!fmt) return;
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    char probe[1];
+    int n = vsnprintf(probe, sizeof probe, fmt, ap2);
     va_end(ap2);
     if (n < 0) return;
     reserve(sb, (size_t)n);
