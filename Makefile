@@ -116,3 +116,16 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# ---- the main job on the bundled example: recalculate every example group, then a dry-run ----
+DEMO_AS_OF ?= 2026-11-21
+demo: $(BIN)
+	@rm -f $(BUILD)/demo.db
+	@echo '$$ roster check examples/rules examples/rules-json --snapshot examples/org'
+	@$(BIN) check examples/rules examples/rules-json --snapshot examples/org
+	@echo '$$ roster recalc --rules examples/rules --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF) --stats'
+	@$(BIN) recalc --rules examples/rules --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF) --stats | head -n 20
+	@echo '... (first 20 lines of the delta)'
+	@echo '$$ roster dry-run examples/rules-json/interns-office-a.json --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF)'
+	@$(BIN) dry-run examples/rules-json/interns-office-a.json --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF)
+.PHONY: demo
