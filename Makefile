@@ -123,9 +123,10 @@ demo: $(BIN)
 	@rm -f $(BUILD)/demo.db
 	@echo '$$ roster check examples/rules examples/rules-json --snapshot examples/org'
 	@$(BIN) check examples/rules examples/rules-json --snapshot examples/org
-	@echo '$$ roster recalc --rules examples/rules --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF) --stats'
-	@$(BIN) recalc --rules examples/rules --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF) --stats | head -n 20
-	@echo '... (first 20 lines of the delta)'
+	@echo '$$ roster recalc --rules examples/rules --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF) --stats --out $(BUILD)/demo-delta.jsonl'
+	@$(BIN) recalc --rules examples/rules --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF) --stats --out $(BUILD)/demo-delta.jsonl
+	@head -n 12 $(BUILD)/demo-delta.jsonl
+	@echo "... ($$(wc -l < $(BUILD)/demo-delta.jsonl) lines in $(BUILD)/demo-delta.jsonl)"
 	@echo '$$ roster dry-run examples/rules-json/interns-office-a.json --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF)'
 	@$(BIN) dry-run examples/rules-json/interns-office-a.json --snapshot examples/org --state $(BUILD)/demo.db --as-of $(DEMO_AS_OF)
 .PHONY: demo

@@ -84,6 +84,7 @@
     DIAG(614, SNAP_CORRUPT,        ERROR, "binary .snap file corrupt, truncated or of another version") \
     DIAG(615, SNAP_NO_ROOT,        ERROR, "department tree without a root")                    \
     DIAG(616, SNAP_TOO_LARGE,      ERROR, "snapshot value or record beyond a limit")           \
+    DIAG(617, SNAP_NO_DEPARTMENT,  ERROR, "member without a department")                       \
     DIAG(701, BC_CORRUPT,          ERROR, "bytecode file corrupt, truncated or of another version") \
     DIAG(702, BC_SCHEMA_MISMATCH,  ERROR, "bytecode compiled for fields the snapshot lacks")   \
     DIAG(801, STATE_DB,            ERROR, "state database error")                              \

@@ -72,6 +72,13 @@ typedef struct ast_value {
     bool b;
 } ast_value;
 
+/* Whole-line comments written in front of a group or an item, kept so that `fmt` does not lose
+ * them: each line is the text after '#', trailing blanks removed. Not compared by ast_file_equal. */
+typedef struct ast_comments {
+    char **lines;
+    size_t n, cap;
+} ast_comments;
+
 typedef struct ast_cond {
     rs_span span;          /* whole condition, number included */
     uint32_t number;       /* 1..20 for numbered conditions; 0 inside `where` */
@@ -86,6 +93,7 @@ typedef struct ast_cond {
     bool list_form;        /* written as a parenthesised list */
     bool with_sub;         /* `with sub-departments` */
     rs_span with_sub_span;
+    ast_comments comments; /* numbered conditions only */
 } ast_cond;
 
 typedef enum {
@@ -130,6 +138,9 @@ typedef struct ast_group {
     ast_expr *where;       /* NULL without `where` */
     rs_span where_span;
     ast_strlist allow, block;
+    ast_comments comments; /* in front of `group` */
+    ast_comments name_comments, departments_comments, match_comments, where_comments,
+        allow_comments, block_comments;
 } ast_group;
 
 typedef struct ast_file {
@@ -148,6 +159,8 @@ ast_expr *ast_expr_not(ast_expr *e, rs_span span);
 ast_expr *ast_expr_ref(uint32_t ref, rs_span span);
 ast_expr *ast_expr_cond(ast_cond *c);                /* c is malloc'd and now owned */
 void ast_cond_add_value(ast_cond *c, ast_value v);
+void ast_comments_add(ast_comments *c, char *line);   /* takes ownership of line */
+void ast_comments_clear(ast_comments *c);
 void ast_value_clear(ast_value *v);
 void ast_cond_clear(ast_cond *c);
 void ast_expr_free(ast_expr *e);

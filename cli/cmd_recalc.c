@@ -1,0 +1,504 @@
+/* cmd_recalc.c: roster recalc, dry-run and members: the commands that read or write the state
+ * database (docs/state.md). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "common/date.h"
+#include "common/strbuf.h"
+#include "common/utf8.h"
+#include "common/util.h"
+#include "runtime/bitmap.h"
+#include "runtime/recalc.h"
+#include "runtime/refeval.h"
+#include "runtime/snapshot.h"
+
+#define DRY_RUN_LIST 20   /* members listed per group and direction in a dry-run */
+
+static rs_diags *new_diags(void) {
+    rs_diags *d = rs_malloc(sizeof *d);
+    rs_diags_init(d);
+    return d;
+}
+
+static bool parse_threads(const char *s, int *threads) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 1024) return false;
+    *threads = (int)v;
+    return true;
+}
+
+static bool parse_as_of(const char *s, int32_t *today) {
+    if (!s) {
+        *today = rs_date_today();
+        return true;
+    }
+    return cli_parse_date(s, today);
+}
+
+/* The snapshot and the rules compiled against its schema and ids. */
+typedef struct loaded {
+    rs_snapshot *s;
+    cli_rules r;
+    double load_ms, compile_ms;
+} loaded;
+
+static int load_inputs(loaded *in, const char *snapshot, char *const *rules, size_t nrules, rs_diags *d) {
+    memset(in, 0, sizeof *in);
+    double t0 = rs_now_ms();
+    rs_load_opts lo = {.progress = cli_stderr_tty()};
+    in->s = rs_snapshot_load(snapshot, &lo, d);
+    in->load_ms = rs_now_ms() - t0;
+    if (!in->s) return CLI_INVALID;
+    rs_idset ids;
+    rs_snapshot_idset(in->s, &ids);
+    t0 = rs_now_ms();
+    int rc = cli_rules_load(&in->r, rules, nrules, in->s->schema, &ids, d);
+    in->compile_ms = rs_now_ms() - t0;
+    return rc;
+}
+
+static void free_inputs(loaded *in) {
+    cli_rules_free(&in->r);
+    rs_snapshot_free(in->s);
+}
+
+/* ---- recalc ---- */
+
+typedef struct recalc_args {
+    char **rules;
+    size_t nrules;
+    const char *snapshot, *state, *out, *as_of;
+    bool stats, prune;
+    int threads;
+} recalc_args;
+
+static int recalc_usage(void) {
+    return cli_usage_error("usage: roster recalc --rules DIR|FILE... --snapshot DIR|FILE [--state roster.db] "
+                           "[--out deltas.jsonl] [--as-of YYYY-MM-DD] [--stats] [--prune] [--threads N]");
+}
+
+static int parse_recalc(int argc, char **argv, recalc_args *a) {
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'r'},   {"snapshot", required_argument, NULL, 's'},
+        {"state", required_argument, NULL, 'S'},   {"out", required_argument, NULL, 'o'},
+        {"as-of", required_argument, NULL, 'a'},   {"stats", no_argument, NULL, 't'},
+        {"prune", no_argument, NULL, 'p'},         {"threads", required_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->state = RS_STATE_DEFAULT_PATH;
+    a->rules = rs_calloc((size_t)argc + 1, sizeof *a->rules);
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': a->rules[a->nrules++] = optarg; break;
+        case 's': a->snapshot = optarg; break;
+        case 'S': a->state = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'a': a->as_of = optarg; break;
+        case 't': a->stats = true; break;
+        case 'p': a->prune = true; break;
+        case 'j':
+            if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-1024");
+            break;
+        default: return recalc_usage();
+        }
+    }
+    /* `--rules DIR more.rule`: paths after the options are rules too. */
+    while (optind < argc) a->rules[a->nrules++] = argv[optind++];
+    if (a->nrules == 0 || !a->snapshot) return recalc_usage();
+    return CLI_OK;
+}
+
+static void print_stats(const loaded *in, const rs_recalc_stats *st) {
+    fprintf(stderr,
+            "{\"load_ms\": %.1f, \"compile_ms\": %.1f, \"prepare_ms\": %.1f, \"eval_ms\": %.1f, "
+            "\"delta_ms\": %.1f, \"store_ms\": %.1f, \"members\": %u, \"groups\": %u, "
+            "\"groups_evaluated\": %u, \"groups_skipped\": %u, \"groups_stale\": %u, \"groups_pruned\": %u, "
+            "\"adds\": %llu, \"removes\": %llu, \"peak_rss_kb\": %ld}\n",
+            in->load_ms, in->compile_ms, st->prepare_ms, st->eval_ms, st->delta_ms, st->store_ms, st->members,
+            st->groups, st->groups_evaluated, st->groups_skipped, st->groups_stale, st->groups_pruned,
+            (unsigned long long)st->adds, (unsigned long long)st->removes, rs_peak_rss_kb());
+}
+
+int cmd_recalc(int argc, char **argv) {
+    recalc_args a;
+    int rc = parse_recalc(argc, argv, &a);
+    rs_recalc_opts o = {.state_path = a.state, .out_path = a.out, .out_file = a.out ? NULL : stdout,
+                        .threads = a.threads, .prune = a.prune};
+    if (rc == CLI_OK && !parse_as_of(a.as_of, &o.today)) rc = cli_usage_error("--as-of takes YYYY-MM-DD");
+    if (rc != CLI_OK) {
+        free(a.rules);
+        return rc;
+    }
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);   /* the delta can be millions of lines */
+    rs_diags *d = new_diags();
+    loaded in;
+    rc = load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
+    rs_recalc_stats st;
+    if (rc == CLI_OK) {
+        int r = rs_recalc(in.r.program, in.s, &o, &st, d);
+        rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
+    }
+    fflush(stdout);
+    cli_print_diags(d, false);
+    if (rc == CLI_OK && a.stats) print_stats(&in, &st);
+    free_inputs(&in);
+    free(d);
+    free(a.rules);
+    return rc;
+}
+
+/* ---- dry-run ---- */
+
+typedef struct dry_args {
+    char **rules;
+    size_t nrules;
+    const char *snapshot, *state, *as_of, *explain;
+    bool json;
+    int threads;
+} dry_args;
+
+static int dry_usage(void) {
+    return cli_usage_error("usage: roster dry-run FILE... --snapshot DIR|FILE [--state roster.db] "
+                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--threads N]");
+}
+
+static int parse_dry(int argc, char **argv, dry_args *a) {
+    static const struct option longopts[] = {
+        {"snapshot", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
+        {"as-of", required_argument, NULL, 'a'},    {"explain", required_argument, NULL, 'e'},
+        {"format", required_argument, NULL, 'f'},   {"threads", required_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->state = RS_STATE_DEFAULT_PATH;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 's': a->snapshot = optarg; break;
+        case 'S': a->state = optarg; break;
+        case 'a': a->as_of = optarg; break;
+        case 'e': a->explain = optarg; break;
+        case 'f':
+            if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+                return cli_usage_error("--format takes text or json, not '%s'", optarg);
+            a->json = strcmp(optarg, "json") == 0;
+            break;
+        case 'j':
+            if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-1024");
+            break;
+        default: return dry_usage();
+        }
+    }
+    a->rules = argv + optind;
+    a->nrules = (size_t)(argc - optind);
+    if (a->nrules == 0 || !a->snapshot) return dry_usage();
+    return CLI_OK;
+}
+
+/* The display name of member m (the snapshot's `name` field), or NULL when it has none. */
+static const char *member_name(const rs_snapshot *s, uint32_t m, size_t *len) {
+    if (s->name_field < 0 || m == RS_NONE) return NULL;
+    const rs_column *c = &s->columns[s->name_field];
+    if (!c->codes || (c->empty && rs_bm_get(c->empty, m))) return NULL;
+    uint32_t slot = c->offsets ? c->offsets[m] : m;   /* multi-valued: the first value */
+    if (c->offsets && c->offsets[m] == c->offsets[m + 1]) return NULL;
+    return rs_strtab_get(&c->dict.raw, c->codes[slot], len);
+}
+
+/* One listed member of a dry-run: its id, and its snapshot index (RS_NONE when it left). */
+typedef struct listed {
+    const char *id;
+    size_t len;
+    uint32_t member;
+} listed;
+
+static listed list_add(const rs_dry_run *dr, const rs_dry_group *g, size_t i) {
+    listed l;
+    uint32_t pos = g->delta.adds[i];
+    l.id = rs_universe_id(&dr->ids.u, pos, &l.len);
+    l.member = dr->ids.u.order[pos];
+    return l;
+}
+
+static listed list_remove(const rs_dry_group *g, const rs_snapshot *s, size_t i) {
+    listed l;
+    l.id = rs_universe_id(g->old_u, g->delta.removes[i], &l.len);
+    l.member = rs_snapshot_member(s, l.id, l.len);
+    return l;
+}
+
+/* "  + u42   Alice Liu": ids padded to width code points so the names line up. */
+static void text_member(rs_sb *out, char sign, const rs_snapshot *s, listed l, size_t width) {
+    size_t nlen;
+    const char *name = member_name(s, l.member, &nlen);
+    rs_sb_printf(out, "  %c %.*s", sign, (int)l.len, l.id);
+    if (name || l.member == RS_NONE)
+        for (size_t w = rs_utf8_count(l.id, l.len); w < width + 2; w++) rs_sb_putc(out, ' ');
+    if (name) rs_sb_put(out, name, nlen);
+    else if (l.member == RS_NONE) rs_sb_puts(out, "(no longer in the snapshot)");
+    rs_sb_putc(out, '\n');
+}
+
+static void json_member(rs_sb *out, const rs_snapshot *s, listed l, bool first) {
+    size_t nlen;
+    const char *name = member_name(s, l.member, &nlen);
+    rs_sb_puts(out, first ? "{\"member\": " : ", {\"member\": ");
+    rs_sb_json_str(out, l.id, l.len);
+    rs_sb_puts(out, ", \"name\": ");
+    if (name) rs_sb_json_str(out, name, nlen);
+    else rs_sb_puts(out, "null");
+    rs_sb_putc(out, '}');
+}
+
+/* What a dry-run renders: the result, the snapshot, the checked groups (for --explain). */
+typedef struct dry_view {
+    const rs_dry_run *dr;
+    const rs_program *p;
+    const rs_snapshot *s;
+    const rs_checked *checked;
+    uint32_t explain;          /* member index, or RS_NONE */
+    int32_t today;
+    const char *state;
+    bool disagreed;            /* the VM and the reference evaluator disagreed (a bug) */
+} dry_view;
+
+static const rs_cgroup *checked_group(const rs_checked *c, const char *id) {
+    for (size_t i = 0; i < c->ngroups; i++) {
+        const ast_str *gid = &c->groups[i].ast->id;
+        if (gid->len == strlen(id) && memcmp(gid->s, id, gid->len) == 0) return &c->groups[i];
+    }
+    return NULL;
+}
+
+/* The reference evaluator's explanation of v->explain in group g, checked against the VM. */
+static void explain_group(dry_view *v, const rs_dry_group *g, rs_sb *out, bool json) {
+    const rs_cgroup *cg = checked_group(v->checked, v->p->groups[g->group].id);
+    if (!cg) return;
+    rs_explain ex;
+    memset(&ex, 0, sizeof ex);
+    bool in = rs_ref_eval(cg, v->s, v->explain, v->today, &ex);
+    if (in != rs_bm_get(g->bits, v->explain)) {
+        fprintf(stderr, "roster: internal error: the evaluator and the reference evaluator disagree about "
+                        "this member in group '%s'; please report it\n", v->p->groups[g->group].id);
+        v->disagreed = true;
+    }
+    size_t start = out->len;
+    if (json) rs_explain_json(&ex, v->s, out);
+    else rs_explain_text(&ex, v->s, out);
+    /* JSON: embedded in the run's object, so without its closing newline. */
+    if (json && out->len > start && out->buf[out->len - 1] == '\n') out->buf[--out->len] = '\0';
+    rs_explain_free(&ex);
+}
+
+static void text_group(dry_view *v, const rs_dry_group *g, rs_sb *out) {
+    const rs_pgroup *pg = &v->p->groups[g->group];
+    const rs_delta *d = &g->delta;
+    rs_sb_printf(out, "group %s (%s): ", pg->id, pg->name);
+    if (g->stored) rs_sb_printf(out, "%zu now, %zu after: ", d->old_count, d->new_count);
+    else rs_sb_printf(out, "not stored yet, %zu after: ", d->new_count);
+    rs_sb_printf(out, "%zu added, %zu removed\n", d->nadds, d->nremoves);
+    size_t nadds = d->nadds < DRY_RUN_LIST ? d->nadds : DRY_RUN_LIST;
+    size_t nremoves = d->nremoves < DRY_RUN_LIST ? d->nremoves : DRY_RUN_LIST, width = 0;
+    for (size_t i = 0; i < nadds + nremoves; i++) {
+        listed l = i < nadds ? list_add(v->dr, g, i) : list_remove(g, v->s, i - nadds);
+        size_t w = rs_utf8_count(l.id, l.len);
+        if (w > width) width = w;
+    }
+    for (size_t i = 0; i < nadds; i++) text_member(out, '+', v->s, list_add(v->dr, g, i), width);
+    if (d->nadds > nadds) rs_sb_printf(out, "  + ... and %zu more\n", d->nadds - nadds);
+    for (size_t i = 0; i < nremoves; i++) text_member(out, '-', v->s, list_remove(g, v->s, i), width);
+    if (d->nremoves > nremoves) rs_sb_printf(out, "  - ... and %zu more\n", d->nremoves - nremoves);
+    if (v->explain != RS_NONE) {
+        rs_sb_putc(out, '\n');
+        explain_group(v, g, out, false);
+    }
+}
+
+static void render_text(dry_view *v, rs_sb *out) {
+    char day[11];
+    rs_date_format(v->today, day);
+    rs_sb_printf(out, "dry-run as of %s against %s", day, v->state);
+    if (!v->dr->st) rs_sb_puts(out, " (not created yet: every member is added)");
+    rs_sb_puts(out, "; nothing is written\n");
+    for (uint32_t i = 0; i < v->dr->ngroups; i++) {
+        rs_sb_putc(out, '\n');
+        text_group(v, &v->dr->groups[i], out);
+    }
+}
+
+static void json_group(dry_view *v, const rs_dry_group *g, rs_sb *out) {
+    const rs_pgroup *pg = &v->p->groups[g->group];
+    const rs_delta *d = &g->delta;
+    rs_sb_puts(out, "{\"group\": ");
+    rs_sb_json_str(out, pg->id, strlen(pg->id));
+    rs_sb_puts(out, ", \"name\": ");
+    rs_sb_json_str(out, pg->name, strlen(pg->name));
+    rs_sb_printf(out, ", \"stored\": %s, \"current\": %zu, \"new\": %zu, \"added\": %zu, \"removed\": %zu",
+                 g->stored ? "true" : "false", d->old_count, d->new_count, d->nadds, d->nremoves);
+    rs_sb_puts(out, ", \"adds\": [");
+    for (size_t i = 0; i < d->nadds && i < DRY_RUN_LIST; i++) json_member(out, v->s, list_add(v->dr, g, i), i == 0);
+    rs_sb_puts(out, "], \"removes\": [");
+    for (size_t i = 0; i < d->nremoves && i < DRY_RUN_LIST; i++) json_member(out, v->s, list_remove(g, v->s, i), i == 0);
+    rs_sb_putc(out, ']');
+    if (v->explain != RS_NONE) {
+        rs_sb_puts(out, ", \"explain\": ");
+        explain_group(v, g, out, true);
+    }
+    rs_sb_putc(out, '}');
+}
+
+static void render_json(dry_view *v, rs_sb *out) {
+    char day[11];
+    rs_date_format(v->today, day);
+    rs_sb_printf(out, "{\"as_of\": \"%s\", \"state\": ", day);
+    rs_sb_json_str(out, v->state, strlen(v->state));
+    rs_sb_printf(out, ", \"state_exists\": %s, \"groups\": [", v->dr->st ? "true" : "false");
+    for (uint32_t i = 0; i < v->dr->ngroups; i++) {
+        if (i) rs_sb_puts(out, ", ");
+        json_group(v, &v->dr->groups[i], out);
+    }
+    rs_sb_puts(out, "]}\n");
+}
+
+/* The member --explain names, or an error (exit 1) when the snapshot lacks it. */
+static int explain_member(const dry_args *a, const rs_snapshot *s, uint32_t *m) {
+    *m = RS_NONE;
+    if (!a->explain) return CLI_OK;
+    *m = rs_snapshot_member(s, a->explain, strlen(a->explain));
+    if (*m != RS_NONE) return CLI_OK;
+    fprintf(stderr, "roster: error: --explain: member '%s' is not in the snapshot\n", a->explain);
+    return CLI_INVALID;
+}
+
+static int dry_render(const dry_args *a, loaded *in, const rs_dry_run *dr, int32_t today) {
+    dry_view v = {.dr = dr, .p = in->r.program, .s = in->s, .checked = in->r.checked, .today = today,
+                  .state = a->state};
+    int rc = explain_member(a, in->s, &v.explain);
+    if (rc != CLI_OK) return rc;
+    rs_sb out = {0};
+    if (a->json) render_json(&v, &out);
+    else render_text(&v, &out);
+    if (out.len) fwrite(out.buf, 1, out.len, stdout);
+    rs_sb_free(&out);
+    return CLI_OK;
+}
+
+int cmd_dry_run(int argc, char **argv) {
+    dry_args a;
+    int rc = parse_dry(argc, argv, &a);
+    int32_t today = 0;
+    if (rc == CLI_OK && !parse_as_of(a.as_of, &today)) rc = cli_usage_error("--as-of takes YYYY-MM-DD");
+    if (rc != CLI_OK) return rc;
+    rs_diags *d = new_diags();
+    loaded in;
+    rc = load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
+    rs_dry_run dr;
+    memset(&dr, 0, sizeof dr);
+    if (rc == CLI_OK) {
+        int r = rs_dry_run_compute(&dr, in.r.program, in.s, a.state, today, a.threads, d);
+        rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
+    }
+    /* On success stdout carries one document, so diagnostics (warnings) go to stderr as text. */
+    cli_print_diags(d, a.json && rc != CLI_OK);
+    if (rc == CLI_OK) rc = dry_render(&a, &in, &dr, today);
+    rs_dry_run_free(&dr);
+    free_inputs(&in);
+    free(d);
+    return rc;
+}
+
+/* ---- members ---- */
+
+static int members_usage(void) {
+    return cli_usage_error("usage: roster members GROUP [--state roster.db] [--format text|json]");
+}
+
+/* Exit 1 for a group the database does not hold, naming the ones it does when they are few. */
+static int unknown_group(const char *id, const rs_sgroups *g) {
+    fprintf(stderr, "roster: error: no group '%s' in the state database", id);
+    if (g->n == 0) fputs(" (it holds no group yet)\n", stderr);
+    else if (g->n <= 20) {
+        fputs("; known groups:", stderr);
+        for (size_t i = 0; i < g->n; i++) fprintf(stderr, "%s %s", i ? "," : "", g->items[i].id);
+        fputc('\n', stderr);
+    } else fprintf(stderr, " (it holds %zu groups)\n", g->n);
+    return CLI_INVALID;
+}
+
+static void print_members(const rs_sgroup *g, const rs_suniverse *su, const uint64_t *bits, bool json) {
+    rs_sb out = {0};
+    if (json) {
+        rs_sb_puts(&out, "{\"group\": ");
+        rs_sb_json_str(&out, g->id, strlen(g->id));
+        rs_sb_puts(&out, ", \"name\": ");
+        rs_sb_json_str(&out, g->name, strlen(g->name));
+        rs_sb_printf(&out, ", \"count\": %u, \"members\": [", g->count);
+    }
+    bool first = true;
+    for (uint32_t j = 0; j < su->u.n; j++) {
+        if (!rs_bm_get(bits, j)) continue;
+        size_t len;
+        const char *id = rs_universe_id(&su->u, j, &len);
+        if (json) {
+            if (!first) rs_sb_puts(&out, ", ");
+            rs_sb_json_str(&out, id, len);
+        } else {
+            rs_sb_put(&out, id, len);
+            rs_sb_putc(&out, '\n');
+        }
+        first = false;
+    }
+    if (json) rs_sb_puts(&out, "]}\n");
+    if (out.len) fwrite(out.buf, 1, out.len, stdout);
+    rs_sb_free(&out);
+}
+
+static int show_members(rs_state *st, const char *group, bool json) {
+    rs_sgroups groups;
+    if (rs_state_groups(st, &groups) != 0) return CLI_USAGE;
+    const rs_sgroup *g = rs_sgroups_find(&groups, group);
+    int rc = CLI_OK;
+    rs_suniverse *su = NULL;
+    uint64_t *bits = NULL;
+    if (!g) rc = unknown_group(group, &groups);
+    else if (rs_state_universe(st, g->universe, &su) != 0 || rs_state_members(st, g, su->u.n, &bits) != 0)
+        rc = CLI_USAGE;
+    else print_members(g, su, bits, json);
+    free(bits);
+    rs_suniverse_free(su);
+    rs_sgroups_free(&groups);
+    return rc;
+}
+
+int cmd_members(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"state", required_argument, NULL, 'S'}, {"format", required_argument, NULL, 'f'}, {NULL, 0, NULL, 0}};
+    const char *state = RS_STATE_DEFAULT_PATH, *format = "text";
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c == 'S') state = optarg;
+        else if (c == 'f') format = optarg;
+        else return members_usage();
+    }
+    if (optind != argc - 1) return members_usage();
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+        return cli_usage_error("--format takes text or json, not '%s'", format);
+    rs_diags *d = new_diags();
+    rs_state *st = NULL;
+    int rc = rs_state_open(&st, state, RS_STATE_READ, d) == 0 ? CLI_OK : CLI_USAGE;
+    if (rc == CLI_OK && !st) {
+        fprintf(stderr, "roster: error: no state database at '%s' (run `roster recalc` first)\n", state);
+        rc = CLI_USAGE;
+    }
+    if (rc == CLI_OK) rc = show_members(st, argv[optind], strcmp(format, "json") == 0);
+    cli_print_diags(d, false);
+    rs_state_close(st);
+    free(d);
+    return rc;
+}

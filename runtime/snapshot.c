@@ -1,0 +1,1240 @@
+/* snapshot.c: loading a snapshot folder (spec section 1) into columns, and what every snapshot
+ * offers whatever it was loaded from: lookups by id, the id set for the checker, freeing.
+ *
+ * Reading is one pass per file. A reader yields format-neutral records (JSONL: one line through a
+ * swappable line parser, jansson for now; CSV: snapshot_csv.c); each member's values are converted
+ * to their field's type and appended to the column builders, so nothing per member is allocated.
+ * What needs every member first (personnel ids, which may name a member further down; main
+ * departments; reverse personnel edges; sorted indexes) is done once at the end. Any error refuses
+ * the whole snapshot; reading goes on to report as many errors as diags->max_errors allows. */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "common/date.h"
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "common/utf8.h"
+#include "compiler/check.h"
+#include "runtime/bitmap.h"
+#include "runtime/snapshot_int.h"
+
+/* ---- ownership ---- */
+
+void rs_owner_adopt(rs_snap_owner *o, void *block) {
+    RS_GROW(o->blocks, o->capblocks, o->nblocks + 1);
+    o->blocks[o->nblocks++] = block;
+}
+
+void rs_owner_free(rs_snap_owner *o) {
+    if (!o) return;
+    for (size_t i = 0; i < o->nblocks; i++) free(o->blocks[i]);
+    free(o->blocks);
+    if (o->map) munmap(o->map, o->maplen);
+    free(o);
+}
+
+rs_snapshot *rs_snapshot_shell(rs_schema *schema, rs_snap_owner *owner) {
+    rs_snapshot *s = rs_calloc(1, sizeof *s);
+    s->schema = schema;
+    s->owner = owner;
+    s->columns = rs_calloc(schema->nfields, sizeof *s->columns);
+    for (size_t i = 0; i < schema->nfields; i++) s->columns[i].field = &schema->fields[i];
+    rs_snapshot_find_special(s);
+    return s;
+}
+
+void rs_snapshot_find_special(rs_snapshot *s) {
+    int name = rs_schema_index(s->schema, "name");
+    int status = rs_schema_index(s->schema, "status");
+    const rs_field *nf = name < 0 ? NULL : &s->schema->fields[name];
+    const rs_field *sf = status < 0 ? NULL : &s->schema->fields[status];
+    s->name_field = nf && nf->type == RS_T_TEXT && !nf->multi ? name : -1;
+    s->status_field = sf && sf->type == RS_T_OPTION && !sf->multi ? status : -1;
+}
+
+void rs_snapshot_free(rs_snapshot *s) {
+    if (!s) return;
+    rs_owner_free(s->owner);
+    free(s->columns);
+    rs_schema_free(s->schema);
+    free(s);
+}
+
+/* ---- lookups ---- */
+
+uint32_t rs_snapshot_member(const rs_snapshot *s, const char *id, size_t len) {
+    return rs_strtab_find(&s->member_ids, id, len);
+}
+
+uint32_t rs_snapshot_department(const rs_snapshot *s, const char *id, size_t len) {
+    return rs_strtab_find(&s->depts.ids, id, len);
+}
+
+static bool idset_has_department(void *ctx, const char *id, size_t len) {
+    return rs_snapshot_department(ctx, id, len) != RS_NONE;
+}
+
+static bool idset_has_member(void *ctx, const char *id, size_t len) {
+    return rs_snapshot_member(ctx, id, len) != RS_NONE;
+}
+
+void rs_snapshot_idset(const rs_snapshot *s, struct rs_idset *out) {
+    out->ctx = (void *)(uintptr_t)s;   /* the callbacks only read through it */
+    out->has_department = idset_has_department;
+    out->has_member = idset_has_member;
+}
+
+/* ---- records ---- */
+
+void rs_record_clear(rs_record *r) {
+    r->nkeys = r->nvals = 0;
+    r->line = 0;
+    r->text = NULL;
+    r->textlen = 0;
+}
+
+void rs_record_free(rs_record *r) {
+    free(r->keys);
+    free(r->vals);
+    memset(r, 0, sizeof *r);
+}
+
+uint32_t rs_record_key(rs_record *r, const char *key, size_t len) {
+    RS_GROW(r->keys, r->capkeys, r->nkeys + 1);
+    rs_rkey *k = &r->keys[r->nkeys];
+    k->key = key;
+    k->keylen = (uint32_t)len;
+    k->val = (uint32_t)r->nvals;
+    return (uint32_t)r->nkeys++;
+}
+
+rs_rval *rs_record_val(rs_record *r) {
+    RS_GROW(r->vals, r->capvals, r->nvals + 1);
+    rs_rval *v = &r->vals[r->nvals++];
+    memset(v, 0, sizeof *v);
+    return v;
+}
+
+/* ---- reading lines ---- */
+
+#define READ_CHUNK (256u << 10)
+
+uint32_t rs_text_col(const char *line, size_t at) { return (uint32_t)rs_utf8_count(line, at) + 1; }
+
+void rs_reader_close(rs_reader *r) {
+    if (!r) return;
+    if (r->fp) fclose(r->fp);
+    json_decref(r->hold);
+    free(r->buf);
+    free(r->acc);
+    free(r->cells);
+    free(r->cellv);
+    for (uint32_t i = 0; i < r->nheader; i++) free(r->header[i]);
+    free(r->header);
+    free(r);
+}
+
+/* Moves the unread bytes to the front and reads more; false at end of file or on an error. */
+static bool refill(rs_reader *r) {
+    if (r->eof) return false;
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->start = 0;
+    size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
+    r->end += got;
+    if (got == 0) {
+        r->eof = true;
+        if (ferror(r->fp)) {
+            r->io_error = true;
+            rs_diag_file(r->diags, RS_E_IO, r->file, r->line, 0, "read error: %s", strerror(errno));
+        }
+        return false;
+    }
+    return true;
+}
+
+rs_reader *rs_reader_open(const char *path, rs_diags *d) {
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        rs_diag_file(d, RS_E_SNAP_MISSING_FILE, path, 0, 0, "cannot open the file: %s", strerror(errno));
+        return NULL;
+    }
+    rs_reader *r = rs_calloc(1, sizeof *r);
+    r->file = path;
+    r->diags = d;
+    r->fp = fp;
+    r->cap = RS_SNAP_MAX_LINE + READ_CHUNK;
+    r->buf = rs_malloc(r->cap);
+    r->line = 1;
+    refill(r);
+    if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
+        r->start = 3;   /* a byte order mark, as spreadsheet programs write, is not data */
+    return r;
+}
+
+/* Skips the rest of an over-long line, up to and including its newline. */
+static void skip_long_line(rs_reader *r) {
+    rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, r->line, 0,
+                               "line longer than %u MiB", RS_SNAP_MAX_LINE >> 20);
+    rs_diag_help(dg, "a record may be up to %u MiB", RS_SNAP_MAX_LINE >> 20);
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        if (nl) {
+            r->start = (size_t)(nl - r->buf) + 1;
+            r->line++;
+            return;
+        }
+        r->start = r->end;
+        if (!refill(r)) return;
+    }
+}
+
+bool rs_reader_line(rs_reader *r, const char **line, size_t *len, uint32_t *lineno) {
+    size_t scanned = 0;   /* bytes after start already known to hold no newline */
+    for (;;) {
+        char *from = r->buf + r->start + scanned;
+        char *nl = memchr(from, '\n', r->end - r->start - scanned);
+        if (nl || (r->eof && r->start < r->end)) {
+            size_t n = nl ? (size_t)(nl - r->buf) - r->start : r->end - r->start;
+            if (n > RS_SNAP_MAX_LINE) {
+                r->start += n;   /* the newline (if any) is consumed by skip_long_line */
+                skip_long_line(r);
+                scanned = 0;
+                continue;
+            }
+            *line = r->buf + r->start;
+            *len = n && (*line)[n - 1] == '\r' ? n - 1 : n;
+            *lineno = r->line++;
+            r->start += nl ? n + 1 : n;
+            return true;
+        }
+        if (r->eof) return false;
+        scanned = r->end - r->start;
+        if (scanned > RS_SNAP_MAX_LINE) {
+            skip_long_line(r);
+            scanned = 0;
+            continue;
+        }
+        if (!refill(r) && r->start == r->end) return false;
+    }
+}
+
+/* ---- JSONL ---- */
+
+static bool blank(const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return false;
+    return true;
+}
+
+static void json_value(rs_record *rec, json_t *v, bool top) {
+    rs_rval *rv = rs_record_val(rec);
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        rv->kind = RV_STRING;
+        rv->str = json_string_value(v);
+        rv->len = (uint32_t)json_string_length(v);
+        break;
+    case JSON_INTEGER:
+        rv->kind = RV_NUMBER;
+        /* compared as integers: 2^53 + 1 would round to 2^53 as a double */
+        rv->inexact = json_integer_value(v) > (json_int_t)RS_SNAP_MAX_EXACT_INT ||
+                      json_integer_value(v) < -(json_int_t)RS_SNAP_MAX_EXACT_INT;
+        rv->num = (double)json_integer_value(v);
+        break;
+    case JSON_REAL:
+        rv->kind = RV_NUMBER;
+        rv->num = json_real_value(v);
+        break;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        rv->kind = RV_BOOL;
+        rv->boolean = json_is_true(v);
+        break;
+    case JSON_NULL: rv->kind = RV_NULL; break;
+    case JSON_ARRAY:
+        if (!top) {
+            rv->kind = RV_OTHER;
+            break;
+        }
+        rv->kind = RV_ARRAY;
+        rv->len = (uint32_t)json_array_size(v);
+        for (size_t i = 0; i < json_array_size(v); i++) json_value(rec, json_array_get(v, i), false);
+        break;
+    default: rv->kind = RV_OTHER; break;
+    }
+}
+
+/* The line parser of JSONL files: one object a line, parsed with jansson. */
+static rs_recstat jansson_line(rs_reader *r, const char *line, size_t len, rs_record *rec) {
+    json_decref(r->hold);
+    r->hold = NULL;
+    json_error_t err;
+    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, rec->line, err.column > 0 ? (uint32_t)err.column : 0,
+                     "invalid JSON: %s", err.text);
+        return RS_REC_BAD;
+    }
+    r->hold = root;
+    if (!json_is_object(root)) {
+        rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, rec->line, 1,
+                                   "expected a JSON object, found a JSON %s",
+                                   json_is_array(root) ? "array" : "value");
+        rs_diag_help(dg, "each line holds one record: {\"id\": \"u1\", ...}");
+        return RS_REC_BAD;
+    }
+    if (json_object_size(root) > RS_SNAP_MAX_FIELDS) {
+        rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, rec->line, 0,
+                     "record with more than %u keys", RS_SNAP_MAX_FIELDS);
+        return RS_REC_BAD;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        rs_record_key(rec, key, strlen(key));
+        json_value(rec, v, true);
+    }
+    return RS_REC_OK;
+}
+
+static rs_recstat jsonl_next(rs_reader *r, rs_record *rec) {
+    const char *line;
+    size_t len;
+    uint32_t no;
+    while (rs_reader_line(r, &line, &len, &no)) {
+        if (blank(line, len)) continue;
+        rs_record_clear(rec);
+        rec->line = no;
+        rec->text = line;
+        rec->textlen = len;
+        r->records++;
+        return r->parse_line(r, line, len, rec);
+    }
+    return r->io_error ? RS_REC_STOP : RS_REC_END;
+}
+
+rs_reader *rs_reader_open_jsonl(const char *path, rs_diags *d) {
+    rs_reader *r = rs_reader_open(path, d);
+    if (!r) return NULL;
+    r->next = jsonl_next;
+    r->parse_line = jansson_line;
+    return r;
+}
+
+/* ---- the loader ---- */
+
+typedef union slotval {
+    uint32_t code;
+    double num;
+    int32_t day;
+} slotval;
+
+typedef struct column_build {
+    const rs_field *f;
+    uint32_t *codes;
+    double *nums;
+    int32_t *days;
+    size_t nvalues, capvalues;
+    uint32_t *offsets;          /* multi: one per member, plus one */
+    uint64_t *empty;
+    rs_strbuild strs;           /* text: the dictionary; personnel: ids as written; option: spellings */
+    int32_t *spelling_option;   /* option: declared index of each spelling in strs, -1 outside */
+    uint32_t capspellings;
+} column_build;
+
+typedef struct unknown_key {
+    char *name;
+    rs_diag *dg;
+    uint64_t count;
+} unknown_key;
+
+#define MAX_UNKNOWN_KEYS 64
+
+typedef struct loader {
+    rs_diags *diags;
+    bool progress;
+    size_t errors_at_start, error_limit;
+    rs_schema *schema;          /* owned until the snapshot takes it */
+    size_t nfields;
+    const char *file;           /* the file being read */
+    char *members_path;         /* for errors found after reading (personnel ids) */
+    rs_deptbuild depts;
+    bool depts_known;           /* departments read: member departments can be checked */
+    rs_strbuild ids;            /* member ids, hashed */
+    uint32_t *lines;            /* each member's line */
+    uint32_t n, cap;            /* members; capacity of the per-member arrays */
+    column_build *cols;
+    int id_field, dept_field, main_field;
+    int32_t *fv;                /* per field: its value's index in the current record, or -1 */
+    int key_guess[64];          /* field of the record's k-th key last time: keys keep their order */
+    unknown_key unknown[MAX_UNKNOWN_KEYS];
+    size_t nunknown;
+    uint64_t unknown_more;      /* occurrences of unknown keys past the first 64 distinct, counted only */
+} loader;
+
+static bool too_many_errors(const loader *L) { return L->diags->nerrors >= L->error_limit; }
+
+static const char *member_id(const loader *L, uint32_t m, int *len) {
+    size_t n;
+    const char *s = rs_sbuild_get(&L->ids, m, &n);
+    *len = n > 200 ? 200 : (int)n;
+    return s;
+}
+
+/* Column of `"key"` in a JSONL record's text, for messages; 0 when it cannot be found. */
+static uint32_t key_col(const rs_record *rec, const char *key) {
+    if (!rec->text) return 0;
+    size_t klen = strlen(key);
+    for (size_t i = 0; i + klen + 2 <= rec->textlen; i++) {
+        if (rec->text[i] != '"' || memcmp(rec->text + i + 1, key, klen) != 0 || rec->text[i + klen + 1] != '"')
+            continue;
+        size_t j = i + klen + 2;
+        while (j < rec->textlen && (rec->text[j] == ' ' || rec->text[j] == '\t')) j++;
+        if (j < rec->textlen && rec->text[j] == ':') return rs_text_col(rec->text, i);
+    }
+    return 0;
+}
+
+/* Line and column of a value for messages: where the reader saw it start, else where its key is. */
+static void value_position(const rs_record *rec, const rs_rval *v, const char *key, uint32_t *line, uint32_t *col) {
+    *line = rec->line;
+    if (!v || !v->at) {
+        *col = key ? key_col(rec, key) : 0;
+        return;
+    }
+    const char *start = rec->text;
+    for (const char *p = rec->text; p < v->at; p++)
+        if (*p == '\n') {
+            (*line)++;
+            start = p + 1;
+        }
+    *col = rs_text_col(start, (size_t)(v->at - start));
+}
+
+/* An error about one value of the current member: "member 'u1', field 'x': ...". */
+static rs_diag *value_error(loader *L, const rs_record *rec, const rs_field *f, const rs_rval *v,
+                            rs_code code, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static rs_diag *value_error(loader *L, const rs_record *rec, const rs_field *f, const rs_rval *v,
+                            rs_code code, const char *fmt, ...) {
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int len;
+    const char *id = member_id(L, L->n, &len);
+    uint32_t line, col;
+    value_position(rec, v, f->name, &line, &col);
+    return rs_diag_file(L->diags, code, L->file, line, col, "member '%.*s', field '%s': %s", len, id,
+                        f->name, msg);
+}
+
+static const char *kind_name(const rs_rval *v) {
+    static const char *const names[] = {"null", "a string", "a number", "true or false", "a list", "an object"};
+    return names[v->kind];
+}
+
+/* W0611 once per unknown key and file, with the number of records at the end (finish_unknown). */
+static void unknown_key_seen(loader *L, const rs_record *rec, const rs_rkey *k, const char *why, const char *help) {
+    for (size_t i = 0; i < L->nunknown; i++)
+        if (strlen(L->unknown[i].name) == k->keylen && memcmp(L->unknown[i].name, k->key, k->keylen) == 0) {
+            L->unknown[i].count++;
+            return;
+        }
+    if (L->nunknown == MAX_UNKNOWN_KEYS) {
+        L->unknown_more++;
+        return;
+    }
+    unknown_key *u = &L->unknown[L->nunknown++];
+    u->name = rs_strndup(k->key, k->keylen);
+    u->count = 1;
+    u->dg = rs_diag_file(L->diags, RS_E_SNAP_UNKNOWN_FIELD, L->file, rec->line, key_col(rec, u->name),
+                         "key '%.200s' %s; ignored", u->name, why);
+    rs_diag_help(u->dg, "%s", help);
+}
+
+static void finish_unknown(loader *L) {
+    for (size_t i = 0; i < L->nunknown; i++) {
+        unknown_key *u = &L->unknown[i];
+        if (u->dg && u->count > 1) {
+            size_t len = strlen(u->dg->message);
+            snprintf(u->dg->message + len, sizeof u->dg->message - len, " (in %llu records)",
+                     (unsigned long long)u->count);
+        }
+        free(u->name);
+    }
+    if (L->unknown_more)
+        rs_diag_file(L->diags, RS_E_SNAP_UNKNOWN_FIELD, L->file, 0, 0,
+                     "%llu more uses of keys not in schema.json (past %d distinct ones); ignored",
+                     (unsigned long long)L->unknown_more, MAX_UNKNOWN_KEYS);
+    L->nunknown = 0;
+    L->unknown_more = 0;
+}
+
+/* ---- per-member arrays ---- */
+
+static void grow_members(loader *L) {
+    uint32_t cap = L->cap ? L->cap * 2 : 1024;
+    L->lines = rs_reallocarray(L->lines, cap, sizeof *L->lines);
+    size_t oldwords = rs_bm_words(L->cap), words = rs_bm_words(cap);
+    for (size_t i = 0; i < L->nfields; i++) {
+        column_build *cb = &L->cols[i];
+        cb->empty = rs_reallocarray(cb->empty, words, sizeof *cb->empty);
+        memset(cb->empty + oldwords, 0, (words - oldwords) * sizeof *cb->empty);
+        if (cb->f->multi) cb->offsets = rs_reallocarray(cb->offsets, (size_t)cap + 1, sizeof *cb->offsets);
+    }
+    L->cap = cap;
+}
+
+static void push_value(column_build *cb, slotval v) {
+    if (cb->nvalues == cb->capvalues) {
+        size_t cap = cb->capvalues ? cb->capvalues * 2 : 1024;
+        if (cb->f->type == RS_T_NUMBER) cb->nums = rs_reallocarray(cb->nums, cap, sizeof *cb->nums);
+        else if (cb->f->type == RS_T_DATE) cb->days = rs_reallocarray(cb->days, cap, sizeof *cb->days);
+        else cb->codes = rs_reallocarray(cb->codes, cap, sizeof *cb->codes);
+        cb->capvalues = cap;
+    }
+    if (cb->f->type == RS_T_NUMBER) cb->nums[cb->nvalues++] = v.num;
+    else if (cb->f->type == RS_T_DATE) cb->days[cb->nvalues++] = v.day;
+    else cb->codes[cb->nvalues++] = v.code;
+}
+
+/* ---- values ---- */
+
+/* Strict JSON number syntax, so that CSV cells read as JSON numbers would. */
+static bool number_syntax(const char *s, size_t len, bool *integer) {
+    size_t i = 0;
+    if (i < len && s[i] == '-') i++;
+    if (i == len || s[i] < '0' || s[i] > '9') return false;
+    if (s[i] == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9') return false;
+    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+    *integer = i == len;
+    if (i < len && s[i] == '.') {
+        if (++i == len || s[i] < '0' || s[i] > '9') return false;
+        while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-')) i++;
+        if (i == len || s[i] < '0' || s[i] > '9') return false;
+        while (i < len && s[i] >= '0' && s[i] <= '9') i++;
+    }
+    return i == len;
+}
+
+/* Parses a number written as text; 0, or -1 not a number, or -2 beyond what a double holds exactly. */
+static int number_from_text(const char *s, size_t len, double *out) {
+    bool integer;
+    if (len > 400 || !number_syntax(s, len, &integer)) return -1;
+    char buf[404];
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    *out = strtod(buf, NULL);
+    if (isinf(*out)) return -2;
+    if (integer) {
+        /* strtod rounds 2^53 + 1 to 2^53, so the digits decide: at most 16 digits, and none past
+         * 9007199254740992 */
+        const char *d = buf + (buf[0] == '-');
+        size_t nd = strlen(d);
+        if (nd > 16 || (nd == 16 && strcmp(d, "9007199254740992") > 0)) return -2;
+    }
+    return 0;
+}
+
+static bool text_bool(const char *s, size_t len, uint32_t *out) {
+    if ((len == 4 && strncasecmp(s, "true", 4) == 0) || (len == 1 && s[0] == '1')) *out = 1;
+    else if ((len == 5 && strncasecmp(s, "false", 5) == 0) || (len == 1 && s[0] == '0')) *out = 0;
+    else return false;
+    return true;
+}
+
+static bool long_value(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v, size_t len) {
+    if (len <= RS_SNAP_MAX_VALUE) return false;
+    value_error(L, rec, cb->f, v, RS_E_SNAP_TOO_LARGE, "value longer than %u KiB", RS_SNAP_MAX_VALUE >> 10);
+    return true;
+}
+
+static bool table_full(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v, uint32_t code) {
+    if (code != RS_NONE) return false;
+    value_error(L, rec, cb->f, v, RS_E_SNAP_TOO_LARGE, "the field's distinct values pass %zu MiB in all",
+                RS_SNAP_MAX_TABLE_BYTES >> 20);
+    return true;
+}
+
+static void list_options(const rs_field *f, rs_sb *out) {
+    for (size_t i = 0; i < f->noptions && out->len < 200; i++)
+        rs_sb_printf(out, "%s\"%s\"", i ? ", " : "", f->options[i]);
+    if (out->len >= 200) rs_sb_puts(out, ", ...");
+}
+
+static bool option_value(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v,
+                         const char *s, size_t len, slotval *out) {
+    if (long_value(L, rec, cb, v, len)) return false;
+    bool added;
+    uint32_t sp = rs_sbuild_intern(&cb->strs, s, len, &added);
+    if (table_full(L, rec, cb, v, sp)) return false;
+    if (added) {
+        /* each spelling is folded and compared to the options once, not once per member */
+        RS_GROW(cb->spelling_option, cb->capspellings, sp + 1);
+        cb->spelling_option[sp] = rs_field_option(cb->f, s, len);
+    }
+    if (cb->spelling_option[sp] >= 0) {
+        out->code = (uint32_t)cb->spelling_option[sp];
+        return true;
+    }
+    rs_sb opts = {0};
+    list_options(cb->f, &opts);
+    rs_diag *dg = value_error(L, rec, cb->f, v, RS_E_SNAP_BAD_OPTION, "'%.*s' is not one of its options",
+                              (int)(len > 200 ? 200 : len), s);
+    rs_diag_help(dg, "the options (compared ignoring case) are %s", opts.buf);
+    rs_sb_free(&opts);
+    return false;
+}
+
+static bool string_value(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v,
+                         const char *s, size_t len, slotval *out) {
+    const rs_field *f = cb->f;
+    bool added;
+    switch (f->type) {
+    case RS_T_TEXT:
+    case RS_T_PERSONNEL:
+        if (long_value(L, rec, cb, v, len)) return false;
+        out->code = rs_sbuild_intern(&cb->strs, s, len, &added);
+        return !table_full(L, rec, cb, v, out->code);
+    case RS_T_OPTION: return option_value(L, rec, cb, v, s, len, out);
+    case RS_T_DATE:
+        if (rs_date_parse(s, len, &out->day)) return true;
+        rs_diag_help(value_error(L, rec, f, v, RS_E_SNAP_BAD_DATE, "'%.*s' is not a date that exists",
+                                 (int)(len > 200 ? 200 : len), s),
+                     "dates are written YYYY-MM-DD, e.g. 2024-03-01");
+        return false;
+    case RS_T_DEPARTMENT:
+        if (!L->depts_known) return true;   /* no departments file: reported already */
+        out->code = rs_sbuild_lookup(&L->depts.ids, s, len);
+        if (out->code != RS_NONE) return true;
+        value_error(L, rec, f, v, RS_E_SNAP_UNKNOWN_DEPARTMENT, "department '%.*s' does not exist",
+                    (int)(len > 200 ? 200 : len), s);
+        return false;
+    case RS_T_NUMBER:
+        if (rec->text_cells) {
+            int rc = number_from_text(s, len, &out->num);
+            if (rc == 0) {
+                out->num += 0.0;   /* -0 and 0 are one value */
+                return true;
+            }
+            rs_diag_help(value_error(L, rec, f, v, rc == -1 ? RS_E_SNAP_WRONG_TYPE : RS_E_SNAP_TOO_LARGE,
+                                     rc == -1 ? "'%.*s' is not a number" : "'%.*s' cannot be held exactly",
+                                     (int)(len > 200 ? 200 : len), s),
+                         rc == -1 ? "numbers are written like 42, -7 or 3.25" :
+                                    "integers must lie within +-9007199254740992 (2^53); write larger codes as text");
+            return false;
+        }
+        rs_diag_help(value_error(L, rec, f, v, RS_E_SNAP_WRONG_TYPE, "expected a number, found a string"),
+                     "write numbers without quotes");
+        return false;
+    case RS_T_BOOL:
+        if (rec->text_cells && text_bool(s, len, &out->code)) return true;
+        rs_diag_help(value_error(L, rec, f, v, RS_E_SNAP_WRONG_TYPE, "expected true or false, found '%.*s'",
+                                 (int)(len > 200 ? 200 : len), s),
+                     rec->text_cells ? "write true, false, 1 or 0" : "write true or false without quotes");
+        return false;
+    default: return false;
+    }
+}
+
+/* One scalar (or, for CSV, one piece of a cell) converted to the field's type. */
+static bool scalar_value(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v,
+                         const char *s, size_t len, slotval *out) {
+    const rs_field *f = cb->f;
+    *out = (slotval){.num = 0};   /* all bytes zero, whatever the member used */
+    if (v->kind == RV_STRING) return string_value(L, rec, cb, v, s, len, out);
+    if (v->kind == RV_NUMBER && f->type == RS_T_NUMBER) {
+        if (!v->inexact) {
+            out->num = v->num + 0.0;
+            return true;
+        }
+        rs_diag_help(value_error(L, rec, f, v, RS_E_SNAP_TOO_LARGE, "integer %.17g cannot be held exactly", v->num),
+                     "integers must lie within +-9007199254740992 (2^53); write larger codes as text");
+        return false;
+    }
+    if (v->kind == RV_BOOL && f->type == RS_T_BOOL) {
+        out->code = v->boolean;
+        return true;
+    }
+    rs_diag *dg = value_error(L, rec, f, v, RS_E_SNAP_WRONG_TYPE, "expected %s%s, found %s",
+                              f->type == RS_T_OPTION || f->type == RS_T_TEXT ? "" : "a ",
+                              rs_type_name(f->type), kind_name(v));
+    if (v->kind == RV_NUMBER || v->kind == RV_BOOL) rs_diag_help(dg, "put the value in double quotes");
+    return false;
+}
+
+static bool is_empty(const rs_rval *v) {
+    return !v || v->kind == RV_NULL || (v->kind == RV_STRING && v->len == 0) || (v->kind == RV_ARRAY && v->len == 0);
+}
+
+static void put_single(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v) {
+    slotval sv = {0};
+    if (is_empty(v)) {
+        rs_bm_set(cb->empty, L->n);
+    } else if (v->kind == RV_ARRAY || v->kind == RV_OTHER) {
+        rs_diag *dg = value_error(L, rec, cb->f, v, RS_E_SNAP_WRONG_TYPE, "found %s for a single-valued field",
+                                  kind_name(v));
+        if (v->kind == RV_ARRAY) rs_diag_help(dg, "give one value, or declare the field \"multi\": true");
+    } else if (!scalar_value(L, rec, cb, v, v->str, v->len, &sv)) {
+        sv = (slotval){.num = 0};   /* a refused value may have been half converted */
+    }
+    push_value(cb, sv);
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t value_key(const column_build *cb, size_t i) {
+    if (cb->f->type == RS_T_DATE) return (uint32_t)cb->days[i];
+    if (cb->f->type != RS_T_NUMBER) return cb->codes[i];
+    uint64_t bits;
+    memcpy(&bits, &cb->nums[i], sizeof bits);
+    return bits;
+}
+
+static void move_value(column_build *cb, size_t to, size_t from) {
+    if (cb->f->type == RS_T_DATE) cb->days[to] = cb->days[from];
+    else if (cb->f->type == RS_T_NUMBER) cb->nums[to] = cb->nums[from];
+    else cb->codes[to] = cb->codes[from];
+}
+
+static bool seen_before(const column_build *cb, size_t start, size_t i, const uint64_t *sorted, size_t k) {
+    uint64_t key = value_key(cb, i);
+    if (!sorted) {
+        for (size_t j = start; j < i; j++)
+            if (value_key(cb, j) == key) return true;
+        return false;
+    }
+    /* sorted holds (key, position) pairs: i repeats a value when a pair with its key and an earlier
+     * position exists */
+    size_t lo = 0, hi = k;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sorted[2 * mid] < key || (sorted[2 * mid] == key && sorted[2 * mid + 1] < i)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo > 0 && sorted[2 * (lo - 1)] == key;
+}
+
+static int cmp_pair(const void *a, const void *b) {
+    int c = cmp_u64(a, b);
+    return c ? c : cmp_u64((const uint64_t *)a + 1, (const uint64_t *)b + 1);
+}
+
+/* Drops repeated values of one member's set, keeping the first of each (the first department listed
+ * is the main one). Small sets compare pairwise; large ones go through a sorted copy. */
+static void dedupe(column_build *cb, size_t start) {
+    size_t k = cb->nvalues - start;
+    if (k < 2) return;
+    uint64_t *sorted = NULL;
+    if (k > 32) {
+        sorted = rs_reallocarray(NULL, 2 * k, sizeof *sorted);
+        for (size_t i = 0; i < k; i++) {
+            sorted[2 * i] = value_key(cb, start + i);
+            sorted[2 * i + 1] = start + i;
+        }
+        qsort(sorted, k, 2 * sizeof *sorted, cmp_pair);
+    }
+    size_t out = start;
+    for (size_t i = start; i < cb->nvalues; i++)
+        if (!seen_before(cb, start, i, sorted, k)) move_value(cb, out++, i);
+    cb->nvalues = out;
+    free(sorted);
+}
+
+static void put_piece(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v, const char *s,
+                      size_t len) {
+    slotval sv;
+    if (scalar_value(L, rec, cb, v, s, len, &sv)) push_value(cb, sv);
+}
+
+/* A CSV cell of a multi-valued field: values separated by ';', empty pieces skipped. */
+static size_t put_cell_pieces(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v) {
+    size_t count = 0, i = 0;
+    while (i <= v->len) {
+        const char *semi = memchr(v->str + i, ';', v->len - i);
+        size_t end = semi ? (size_t)(semi - v->str) : v->len;
+        if (end > i) {
+            if (++count > RS_SNAP_MAX_MULTI) break;
+            put_piece(L, rec, cb, v, v->str + i, end - i);
+        }
+        i = end + 1;
+    }
+    return count;
+}
+
+static size_t put_array(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v) {
+    size_t count = 0;
+    for (uint32_t k = 1; k <= v->len; k++) {
+        const rs_rval *item = v + k;
+        if (is_empty(item)) continue;
+        if (++count > RS_SNAP_MAX_MULTI) break;
+        if (item->kind == RV_OTHER) {
+            value_error(L, rec, cb->f, v, RS_E_SNAP_WRONG_TYPE, "item %u of the list is a list or an object", k);
+            continue;
+        }
+        put_piece(L, rec, cb, item, item->str, item->len);
+    }
+    return count;
+}
+
+static void put_multi(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v) {
+    size_t start = cb->nvalues, count = 0;
+    if (is_empty(v)) {
+        /* no values */
+    } else if (v->kind == RV_ARRAY) {
+        count = put_array(L, rec, cb, v);
+    } else if (v->kind == RV_OTHER) {
+        value_error(L, rec, cb->f, v, RS_E_SNAP_WRONG_TYPE, "found an object where a list of values belongs");
+    } else if (v->kind == RV_STRING && rec->text_cells) {
+        count = put_cell_pieces(L, rec, cb, v);
+    } else {
+        put_piece(L, rec, cb, v, v->str, v->len);   /* one value is a set of one */
+    }
+    if (count > RS_SNAP_MAX_MULTI)
+        value_error(L, rec, cb->f, v, RS_E_SNAP_TOO_LARGE, "more than %u values", RS_SNAP_MAX_MULTI);
+    dedupe(cb, start);
+    cb->offsets[L->n + 1] = (uint32_t)cb->nvalues;
+    if (cb->nvalues == start) rs_bm_set(cb->empty, L->n);
+}
+
+/* ---- records into members and departments ---- */
+
+static int field_of(loader *L, size_t k, const rs_rkey *key) {
+    const rs_schema *s = L->schema;
+    int guess = L->key_guess[k & 63];
+    if (guess >= 0 && (size_t)guess < s->nfields && strlen(s->fields[guess].name) == key->keylen &&
+        memcmp(s->fields[guess].name, key->key, key->keylen) == 0)
+        return guess;
+    for (size_t i = 0; i < s->nfields; i++)
+        if (strlen(s->fields[i].name) == key->keylen && memcmp(s->fields[i].name, key->key, key->keylen) == 0) {
+            L->key_guess[k & 63] = (int)i;
+            return (int)i;
+        }
+    return -1;
+}
+
+/* The record's id: a non-empty string within limits, or NULL after reporting why not. */
+static const rs_rval *record_id(loader *L, const rs_record *rec, const rs_rval *v, const char *what) {
+    if (is_empty(v)) {
+        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_MISSING_ID, L->file, rec->line, 0, "%s without an \"id\"", what);
+        rs_diag_help(dg, "every record needs a unique, non-empty \"id\"");
+        return NULL;
+    }
+    uint32_t line, col;
+    value_position(rec, v, "id", &line, &col);
+    if (v->kind != RV_STRING) {
+        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_WRONG_TYPE, L->file, line, col,
+                                   "%s id must be a string, found %s", what, kind_name(v));
+        if (v->kind == RV_NUMBER) rs_diag_help(dg, "put the id in double quotes");
+        return NULL;
+    }
+    if (v->len > RS_SNAP_MAX_VALUE) {
+        rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, line, col, "%s id longer than %u KiB", what,
+                     RS_SNAP_MAX_VALUE >> 10);
+        return NULL;
+    }
+    return v;
+}
+
+static void member_record(loader *L, const rs_record *rec) {
+    size_t nf = L->schema->nfields;
+    for (size_t i = 0; i < nf; i++) L->fv[i] = -1;
+    for (size_t k = 0; k < rec->nkeys; k++) {
+        int fi = field_of(L, k, &rec->keys[k]);
+        if (fi < 0)
+            unknown_key_seen(L, rec, &rec->keys[k], "is not in schema.json",
+                             "declare it in schema.json to use it in rules");
+        else if (L->schema->fields[fi].derived)
+            unknown_key_seen(L, rec, &rec->keys[k], "is derived from \"department\" (its first department)",
+                             "list the main department first in \"department\"");
+        else L->fv[fi] = (int32_t)rec->keys[k].val;
+    }
+    int32_t iv = L->fv[L->id_field];
+    const rs_rval *id = record_id(L, rec, iv < 0 ? NULL : &rec->vals[iv], "member");
+    if (!id) return;
+    if (L->n >= RS_SNAP_MAX_MEMBERS) {
+        rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, rec->line, 0, "more than %u members", RS_SNAP_MAX_MEMBERS);
+        return;
+    }
+    bool added;
+    uint32_t m = rs_sbuild_intern(&L->ids, id->str, id->len, &added);
+    if (m == RS_NONE) {
+        rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, rec->line, 0, "member ids pass %zu MiB in all",
+                     RS_SNAP_MAX_TABLE_BYTES >> 20);
+        return;
+    }
+    if (!added) {
+        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_DUPLICATE_ID, L->file, rec->line, key_col(rec, "id"),
+                                   "member id '%.*s' is used again (first on line %u)",
+                                   (int)(id->len > 200 ? 200 : id->len), id->str, L->lines[m]);
+        rs_diag_help(dg, "member ids must be unique; ids are compared exactly, case included");
+        return;
+    }
+    if (L->n == L->cap) grow_members(L);
+    L->lines[L->n] = rec->line;
+    size_t dept_errors = 0;
+    for (size_t i = 0; i < nf; i++) {
+        column_build *cb = &L->cols[i];
+        if ((int)i == L->id_field || cb->f->derived) continue;
+        const rs_rval *v = L->fv[i] < 0 ? NULL : &rec->vals[L->fv[i]];
+        size_t before = L->diags->nerrors;
+        if (cb->f->multi) put_multi(L, rec, cb, v);
+        else put_single(L, rec, cb, v);
+        if ((int)i == L->dept_field) dept_errors = L->diags->nerrors - before;
+    }
+    /* Every member is in a department, as in Lark (where a user without one sits in the root): a
+     * member in none would silently fall out of every department-scoped group. */
+    if (rs_bm_get(L->cols[L->dept_field].empty, L->n) && dept_errors == 0) {
+        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_NO_DEPARTMENT, L->file, rec->line, key_col(rec, "department"),
+                                   "member '%.*s' is in no department", (int)(id->len > 200 ? 200 : id->len), id->str);
+        rs_diag_help(dg, "list at least one department, e.g. \"department\": [\"D1\"]; the first one is the main department");
+    }
+    L->n++;
+}
+
+/* A department's parent or name: *out is NULL when empty; false after reporting a bad value. */
+static bool dept_string(loader *L, const rs_record *rec, const rs_rval *v, const char *key, const rs_rval **out) {
+    *out = NULL;
+    if (is_empty(v)) return true;
+    uint32_t line, col;
+    value_position(rec, v, key, &line, &col);
+    if (v->kind != RV_STRING) {
+        rs_diag_file(L->diags, RS_E_SNAP_WRONG_TYPE, L->file, line, col,
+                     "department \"%s\" must be a string, found %s", key, kind_name(v));
+        return false;
+    }
+    if (v->len > RS_SNAP_MAX_VALUE) {
+        rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, line, col, "department %s longer than %u KiB",
+                     key, RS_SNAP_MAX_VALUE >> 10);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static void dept_record(loader *L, const rs_record *rec) {
+    const rs_rval *id = NULL, *parent = NULL, *name = NULL;
+    for (size_t k = 0; k < rec->nkeys; k++) {
+        const rs_rkey *key = &rec->keys[k];
+        const rs_rval *v = &rec->vals[key->val];
+        if (key->keylen == 2 && memcmp(key->key, "id", 2) == 0) id = v;
+        else if (key->keylen == 6 && memcmp(key->key, "parent", 6) == 0) parent = v;
+        else if (key->keylen == 4 && memcmp(key->key, "name", 4) == 0) name = v;
+        else unknown_key_seen(L, rec, key, "is not a department field (id, parent, name)",
+                              "departments have only these three keys");
+    }
+    if (!(id = record_id(L, rec, id, "department"))) return;
+    const rs_rval *p, *nm;
+    bool ok = dept_string(L, rec, parent, "parent", &p);
+    if (!dept_string(L, rec, name, "name", &nm) || !ok) return;
+    uint32_t first;
+    uint32_t d = rs_deptbuild_add(&L->depts, id->str, id->len, p ? p->str : NULL, p ? p->len : 0,
+                                  nm ? nm->str : "", nm ? nm->len : 0, rec->line, &first);
+    if (d != RS_NONE) return;
+    if (first) {
+        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_DUPLICATE_ID, L->file, rec->line, key_col(rec, "id"),
+                                   "department id '%.*s' is used again (first on line %u)",
+                                   (int)(id->len > 200 ? 200 : id->len), id->str, first);
+        rs_diag_help(dg, "department ids must be unique; ids are compared exactly, case included");
+    } else {
+        rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, rec->line, 0, "more than %u departments",
+                     RS_SNAP_MAX_DEPTS);
+    }
+}
+
+/* ---- files ---- */
+
+static char *join(const char *dir, const char *name) {
+    rs_sb sb = {0};
+    rs_sb_printf(&sb, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] != '/' ? "/" : "", name);
+    return rs_sb_take(&sb);
+}
+
+/* base.jsonl when it exists (preferred), else base.csv; NULL and E0613 when neither does. */
+static rs_reader *open_records(loader *L, const char *dir, const char *base, char **path) {
+    char name[64];
+    snprintf(name, sizeof name, "%s.jsonl", base);
+    *path = join(dir, name);
+    if (access(*path, F_OK) == 0) return rs_reader_open_jsonl(*path, L->diags);
+    free(*path);
+    snprintf(name, sizeof name, "%s.csv", base);
+    *path = join(dir, name);
+    if (access(*path, F_OK) == 0) return rs_reader_open_csv(*path, L->diags);
+    free(*path);
+    *path = NULL;
+    rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_MISSING_FILE, dir, 0, 0, "the snapshot has no %s.jsonl or %s.csv",
+                               base, base);
+    rs_diag_help(dg, "a snapshot folder holds schema.json, departments.jsonl (or .csv) and members.jsonl (or .csv)");
+    return NULL;
+}
+
+/* "loading members.jsonl: 300000 records" on stderr at most once a second. */
+static void progress_line(const rs_reader *r, const char *suffix) {
+    const char *base = strrchr(r->file, '/');
+    fprintf(stderr, "loading %s: %llu records%s\n", base ? base + 1 : r->file, (unsigned long long)r->records,
+            suffix);
+}
+
+/* Reads every record of a file through `apply`; stops early once the error limit is reached. */
+static void read_file(loader *L, rs_reader *r, void (*apply)(loader *, const rs_record *)) {
+    rs_record rec = {0};
+    double last = rs_now_ms();
+    bool printed = false;
+    L->file = r->file;
+    for (;;) {
+        rs_recstat st = r->next(r, &rec);
+        if (st == RS_REC_END || st == RS_REC_STOP) break;
+        if (st == RS_REC_OK) apply(L, &rec);
+        if (too_many_errors(L)) break;
+        if (L->progress && (r->records & 0x3FFF) == 0 && rs_now_ms() - last >= 1000.0) {
+            progress_line(r, "");
+            last = rs_now_ms();
+            printed = true;
+        }
+    }
+    if (printed) progress_line(r, ", done");
+    finish_unknown(L);
+    rs_record_free(&rec);
+}
+
+static void read_departments(loader *L, const char *dir) {
+    char *path;
+    rs_reader *r = open_records(L, dir, "departments", &path);
+    if (!r) return;
+    read_file(L, r, dept_record);
+    rs_reader_close(r);
+    L->depts_known = true;
+    if (!too_many_errors(L)) rs_dept_check(&L->depts, path, L->diags);
+    free(path);
+}
+
+static void read_members(loader *L, const char *dir) {
+    rs_reader *r = open_records(L, dir, "members", &L->members_path);
+    if (!r) return;
+    read_file(L, r, member_record);
+    rs_reader_close(r);
+}
+
+/* ---- finishing ---- */
+
+/* Personnel values were kept as ids; now that every member is known they become member indices. */
+static void resolve_personnel(loader *L, column_build *cb) {
+    uint32_t nrefs = cb->strs.n;
+    uint32_t *map = rs_reallocarray(NULL, nrefs ? nrefs : 1, sizeof *map);
+    for (uint32_t k = 0; k < nrefs; k++) {
+        size_t len;
+        const char *s = rs_sbuild_get(&cb->strs, k, &len);
+        map[k] = rs_sbuild_lookup(&L->ids, s, len);
+    }
+    for (uint32_t m = 0; m < L->n; m++) {
+        size_t from = cb->f->multi ? cb->offsets[m] : m, to = cb->f->multi ? cb->offsets[m + 1] : m + 1;
+        if (!cb->f->multi && rs_bm_get(cb->empty, m)) continue;
+        for (size_t i = from; i < to; i++) {
+            uint32_t target = map[cb->codes[i]];
+            if (target == RS_NONE && !too_many_errors(L)) {
+                int mlen;
+                const char *mid = member_id(L, m, &mlen);
+                size_t rlen;
+                const char *ref = rs_sbuild_get(&cb->strs, cb->codes[i], &rlen);
+                rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_UNKNOWN_MEMBER, L->members_path, L->lines[m], 0,
+                                           "member '%.*s', field '%s': '%.*s' is not a member id", mlen, mid,
+                                           cb->f->name, (int)(rlen > 200 ? 200 : rlen), ref);
+                rs_diag_help(dg, "personnel fields name a member by its \"id\"");
+            }
+            cb->codes[i] = target == RS_NONE ? 0 : target;
+        }
+    }
+    free(map);
+    rs_sbuild_free(&cb->strs);
+}
+
+static void *trimmed(rs_snap_owner *o, void *p, size_t bytes) {
+    p = rs_realloc(p, bytes ? bytes : 1);
+    rs_owner_adopt(o, p);
+    return p;
+}
+
+/* The values of member m in a finished personnel column: [*from, *to) of codes. */
+static bool member_values(const rs_column *c, uint32_t m, size_t *from, size_t *to) {
+    if (c->offsets) {
+        *from = c->offsets[m];
+        *to = c->offsets[m + 1];
+        return true;
+    }
+    *from = m;
+    *to = m + 1;
+    return !rs_bm_get(c->empty, m);
+}
+
+/* Who points at each member: a counting sort of the column's edges by target. */
+static void reverse_edges(uint32_t n, rs_snap_owner *o, rs_column *col) {
+    uint32_t *off = rs_calloc((size_t)n + 2, sizeof *off);
+    size_t nedges = 0, from, to;
+    for (uint32_t m = 0; m < n; m++)
+        if (member_values(col, m, &from, &to))
+            for (size_t i = from; i < to; i++, nedges++) off[col->codes[i] + 2]++;
+    for (uint32_t j = 0; j < n; j++) off[j + 2] += off[j + 1];
+    uint32_t *rev = rs_reallocarray(NULL, nedges ? nedges : 1, sizeof *rev);
+    for (uint32_t m = 0; m < n; m++)
+        if (member_values(col, m, &from, &to))
+            for (size_t i = from; i < to; i++) rev[off[col->codes[i] + 1]++] = m;
+    col->rev_off = trimmed(o, off, ((size_t)n + 1) * sizeof *off);
+    col->rev = trimmed(o, rev, nedges * sizeof *rev);
+}
+
+static void derive_main_department(const rs_column *dept, uint32_t n, rs_snap_owner *o, rs_column *col) {
+    uint32_t *codes = rs_calloc(n ? n : 1, sizeof *codes);
+    uint64_t *empty = rs_calloc(rs_bm_words(n) ? rs_bm_words(n) : 1, sizeof *empty);
+    for (uint32_t m = 0; m < n; m++) {
+        if (dept->offsets[m] < dept->offsets[m + 1]) codes[m] = dept->codes[dept->offsets[m]];
+        else rs_bm_set(empty, m);
+    }
+    rs_owner_adopt(o, codes);
+    rs_owner_adopt(o, empty);
+    col->codes = codes;
+    col->empty = empty;
+    col->nvalues = n;
+}
+
+static void finish_column(loader *L, column_build *cb, rs_snap_owner *o, rs_column *col) {
+    uint32_t n = L->n;
+    col->empty = trimmed(o, cb->empty, rs_bm_words(n) * sizeof *cb->empty);
+    cb->empty = NULL;
+    if (cb->f->multi) {
+        col->offsets = trimmed(o, cb->offsets, ((size_t)n + 1) * sizeof *cb->offsets);
+        cb->offsets = NULL;
+    }
+    col->nvalues = (uint32_t)cb->nvalues;
+    if (cb->f->type == RS_T_NUMBER) col->nums = trimmed(o, cb->nums, cb->nvalues * sizeof *cb->nums);
+    else if (cb->f->type == RS_T_DATE) col->days = trimmed(o, cb->days, cb->nvalues * sizeof *cb->days);
+    else col->codes = trimmed(o, cb->codes, cb->nvalues * sizeof *cb->codes);
+    cb->nums = NULL;
+    cb->days = NULL;
+    cb->codes = NULL;
+    if (cb->f->type == RS_T_TEXT) {
+        rs_sbuild_finish(&cb->strs, o, &col->dict.raw);
+        rs_dict_fold(&col->dict.raw, o, &col->dict.folded);
+    }
+    if (cb->f->type == RS_T_PERSONNEL) reverse_edges(n, o, col);
+}
+
+static rs_snapshot *build_snapshot(loader *L) {
+    rs_snap_owner *o = rs_calloc(1, sizeof *o);
+    uint32_t n = L->n;
+    free(L->lines);
+    L->lines = NULL;
+    rs_snapshot *s = rs_snapshot_shell(L->schema, o);
+    L->schema = NULL;
+    s->nmembers = n;
+    rs_sbuild_finish(&L->ids, o, &s->member_ids);
+    rs_dept_finish(&L->depts, o, &s->depts);
+    for (size_t i = 0; i < s->schema->nfields; i++) {
+        column_build *cb = &L->cols[i];
+        rs_column *col = &s->columns[i];
+        if ((int)i == L->id_field) {   /* ids are never empty; their values are member_ids */
+            uint64_t *none = rs_calloc(rs_bm_words(n) ? rs_bm_words(n) : 1, sizeof *none);
+            rs_owner_adopt(o, none);
+            col->empty = none;
+            continue;
+        }
+        if ((int)i != L->main_field) finish_column(L, cb, o, col);
+    }
+    derive_main_department(&s->columns[L->dept_field], n, o, &s->columns[L->main_field]);
+    return s;
+}
+
+static void loader_init(loader *L, rs_schema *schema, const rs_load_opts *opts, rs_diags *d) {
+    memset(L, 0, sizeof *L);
+    L->diags = d;
+    L->progress = opts && opts->progress;
+    L->errors_at_start = d->nerrors;
+    L->error_limit = d->max_errors ? d->max_errors : RS_MAX_DIAGS;
+    L->schema = schema;
+    L->nfields = schema->nfields;
+    rs_deptbuild_init(&L->depts);
+    rs_sbuild_init(&L->ids, true);
+    L->cols = rs_calloc(schema->nfields, sizeof *L->cols);
+    for (size_t i = 0; i < schema->nfields; i++) {
+        column_build *cb = &L->cols[i];
+        cb->f = &schema->fields[i];
+        bool hashed = cb->f->type == RS_T_TEXT || cb->f->type == RS_T_PERSONNEL || cb->f->type == RS_T_OPTION;
+        rs_sbuild_init(&cb->strs, hashed);
+        if (cb->f->multi) {
+            cb->offsets = rs_malloc(sizeof *cb->offsets);
+            cb->offsets[0] = 0;
+        }
+    }
+    L->fv = rs_calloc(schema->nfields, sizeof *L->fv);
+    for (size_t k = 0; k < RS_ARRAY_LEN(L->key_guess); k++) L->key_guess[k] = -1;
+    L->id_field = rs_schema_index(schema, "id");
+    L->dept_field = rs_schema_index(schema, "department");
+    L->main_field = rs_schema_index(schema, "main_department");
+}
+
+static void loader_free(loader *L) {
+    rs_deptbuild_free(&L->depts);
+    rs_sbuild_free(&L->ids);
+    free(L->lines);
+    if (L->cols) {
+        for (size_t i = 0; i < L->nfields; i++) {
+            column_build *cb = &L->cols[i];
+            free(cb->codes);
+            free(cb->nums);
+            free(cb->days);
+            free(cb->offsets);
+            free(cb->empty);
+            free(cb->spelling_option);
+            rs_sbuild_free(&cb->strs);
+        }
+    }
+    free(L->cols);
+    free(L->fv);
+    free(L->members_path);
+    rs_schema_free(L->schema);
+}
+
+static rs_snapshot *load_folder(const char *dir, const rs_load_opts *opts, rs_diags *d) {
+    char *schema_path = join(dir, "schema.json");
+    rs_schema *schema = rs_schema_load(schema_path, d);
+    free(schema_path);
+    if (!schema) return NULL;
+    loader L;
+    loader_init(&L, schema, opts, d);
+    read_departments(&L, dir);
+    if (!too_many_errors(&L)) read_members(&L, dir);
+    for (size_t i = 0; i < schema->nfields && !too_many_errors(&L); i++)
+        if (L.cols[i].f->type == RS_T_PERSONNEL && L.n) resolve_personnel(&L, &L.cols[i]);
+    rs_snapshot *s = NULL;
+    if (d->nerrors == L.errors_at_start) s = build_snapshot(&L);
+    loader_free(&L);
+    return s;
+}
+
+rs_snapshot *rs_snapshot_load(const char *path, const rs_load_opts *opts, rs_diags *d) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        rs_diag *dg = rs_diag_file(d, RS_E_SNAP_MISSING_FILE, path, 0, 0, "no such snapshot folder or file: %s",
+                                   strerror(errno));
+        rs_diag_help(dg, "give a folder with schema.json, departments and members, or a .snap file");
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) return load_folder(path, opts, d);
+    return rs_snapfile_load(path, d);
+}

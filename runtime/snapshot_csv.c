@@ -1,0 +1,209 @@
+/* snapshot_csv.c: the CSV twins of the snapshot files, read as RFC 4180: a header row naming the
+ * fields, cells separated by commas, a cell in double quotes may hold commas, line breaks and
+ * doubled quotes (""). Each row becomes an rs_record whose values are cell text (text_cells): the
+ * loader reads numbers, dates and booleans from that text and splits multi values on ';'.
+ *
+ * A record is gathered line by line until its quotes balance, then split into cells in one pass;
+ * the unescaped cells live in one buffer the record points into. */
+#include <stdlib.h>
+#include <string.h>
+#include "common/utf8.h"
+#include "common/util.h"
+#include "runtime/snapshot_int.h"
+
+typedef struct rs_csvcell {
+    const char *s;             /* unescaped text */
+    uint32_t len;
+    size_t at;                 /* where the cell starts in the record text */
+    bool quoted;
+} rs_csvcell;
+
+/* Line and column of byte `at` of the gathered record that starts on line `first`. */
+static void acc_position(const rs_reader *r, uint32_t first, size_t at, uint32_t *line, uint32_t *col) {
+    size_t start = 0;
+    *line = first;
+    for (size_t i = 0; i < at; i++)
+        if (r->acc[i] == '\n') {
+            (*line)++;
+            start = i + 1;
+        }
+    *col = rs_text_col(r->acc + start, at - start);
+}
+
+static void acc_put(rs_reader *r, const char *s, size_t len) {
+    if (r->acclen + len + 1 > r->acccap) {
+        size_t cap = r->acccap ? r->acccap : 4096;
+        while (cap < r->acclen + len + 1) cap *= 2;
+        r->acc = rs_realloc(r->acc, cap);
+        r->acccap = cap;
+    }
+    memcpy(r->acc + r->acclen, s, len);
+    r->acclen += len;
+}
+
+/* Gathers the physical lines of the next record into r->acc: a quoted cell may span lines, and a
+ * record is complete when its quotes balance (a doubled quote counts twice, so parity is enough).
+ * Empty lines between records are skipped. */
+static rs_recstat gather(rs_reader *r, uint32_t *first) {
+    const char *line;
+    size_t len;
+    uint32_t no;
+    bool have = false, open = false;
+    r->acclen = 0;
+    while (rs_reader_line(r, &line, &len, &no)) {
+        if (!have) {
+            if (len == 0) continue;
+            *first = no;
+            have = true;
+        } else {
+            acc_put(r, "\n", 1);
+        }
+        if (r->acclen + len > RS_SNAP_MAX_LINE) {
+            rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, *first, 0,
+                                       "record longer than %u MiB", RS_SNAP_MAX_LINE >> 20);
+            rs_diag_help(dg, "a quoted cell that is never closed makes the rest of the file one record");
+            return RS_REC_STOP;
+        }
+        acc_put(r, line, len);
+        for (size_t i = 0; i < len; i++) open ^= line[i] == '"';
+        if (!open) return RS_REC_OK;
+    }
+    if (!have) return r->io_error ? RS_REC_STOP : RS_REC_END;
+    rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, *first, 0,
+                               "a quoted cell is not closed before the end of the file");
+    rs_diag_help(dg, "close the cell with a double quote; write a quote inside it as two (\"\")");
+    return RS_REC_STOP;
+}
+
+static rs_recstat syntax_at(rs_reader *r, uint32_t first, size_t at, const char *msg, const char *help) {
+    uint32_t line, col;
+    acc_position(r, first, at, &line, &col);
+    rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, line, col, "%s", msg);
+    if (help) rs_diag_help(dg, "%s", help);
+    return RS_REC_BAD;
+}
+
+static void push_cell(rs_reader *r, size_t *ncells, size_t *cap, const rs_csvcell *c) {
+    RS_GROW(r->cellv, *cap, *ncells + 1);
+    r->cellv[(*ncells)++] = *c;
+}
+
+/* Splits the gathered record into unescaped cells (r->cellv, pointing into r->cells). */
+static rs_recstat split(rs_reader *r, uint32_t first, size_t *ncells) {
+    const char *a = r->acc;
+    size_t n = r->acclen, i = 0, o = 0;
+    size_t bad = rs_utf8_validate(a, n);
+    if (bad < n) return syntax_at(r, first, bad, "invalid UTF-8", "save the file as UTF-8");
+    const char *nul = memchr(a, '\0', n);
+    if (nul) return syntax_at(r, first, (size_t)(nul - a), "NUL byte in the file", NULL);
+    if (r->cellcap < n + 1) {
+        r->cells = rs_realloc(r->cells, n + 1);
+        r->cellcap = n + 1;
+    }
+    *ncells = 0;
+    for (;;) {
+        rs_csvcell c = {r->cells + o, 0, i, false};
+        size_t cs = o;
+        if (i < n && a[i] == '"') {
+            c.quoted = true;
+            for (i++;; i++) {
+                if (i >= n) return syntax_at(r, first, n, "a quoted cell is not closed", NULL);
+                if (a[i] == '"' && i + 1 < n && a[i + 1] == '"') {
+                    r->cells[o++] = a[i++];
+                    continue;
+                }
+                if (a[i] == '"') break;
+                r->cells[o++] = a[i];
+            }
+            i++;
+            if (i < n && a[i] != ',')
+                return syntax_at(r, first, i, "unexpected character after the closing quote of a cell",
+                                 "inside a quoted cell, write a quote as two quotes (\"\")");
+        } else {
+            for (; i < n && a[i] != ','; i++) {
+                if (a[i] == '"')
+                    return syntax_at(r, first, i, "a quote inside a cell that does not start with one",
+                                     "quote the whole cell and double each quote in it: \"5\"\" screen\"");
+                r->cells[o++] = a[i];
+            }
+        }
+        c.len = (uint32_t)(o - cs);
+        if (*ncells >= RS_SNAP_MAX_FIELDS) {
+            rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, first, 0, "more than %u cells in a row",
+                         RS_SNAP_MAX_FIELDS);
+            return RS_REC_BAD;
+        }
+        push_cell(r, ncells, &r->capcellv, &c);
+        if (i >= n) return RS_REC_OK;
+        i++;   /* the comma */
+    }
+}
+
+static rs_recstat csv_next(rs_reader *r, rs_record *rec) {
+    uint32_t first = 0;
+    rs_recstat st = gather(r, &first);
+    if (st != RS_REC_OK) return st;
+    r->records++;
+    rs_record_clear(rec);
+    rec->line = first;
+    rec->text_cells = true;
+    rec->text = r->acc;
+    rec->textlen = r->acclen;
+    size_t ncells;
+    if ((st = split(r, first, &ncells)) != RS_REC_OK) return st;
+    if (ncells != r->nheader) {
+        rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, first, 0, "row has %zu cells, the header has %u",
+                                   ncells, r->nheader);
+        rs_diag_help(dg, "quote cells that contain commas: \"Smith, Jo\"");
+        return RS_REC_BAD;
+    }
+    for (size_t k = 0; k < ncells; k++) {
+        const rs_csvcell *c = &r->cellv[k];
+        rs_record_key(rec, r->header[k], strlen(r->header[k]));
+        rs_rval *v = rs_record_val(rec);
+        v->kind = c->len || c->quoted ? RV_STRING : RV_NULL;
+        v->str = c->s;
+        v->len = c->len;
+        v->at = r->acc + c->at;
+    }
+    return RS_REC_OK;
+}
+
+/* The header: non-empty, distinct field names. */
+static bool read_header(rs_reader *r) {
+    uint32_t first = 1;
+    rs_recstat st = gather(r, &first);
+    if (st == RS_REC_END) {
+        rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, 1, 0, "empty file: no header row");
+        rs_diag_help(dg, "the first line names the fields, e.g. id,department,job_title");
+        return false;
+    }
+    size_t ncells;
+    if (st != RS_REC_OK || split(r, first, &ncells) != RS_REC_OK) return false;
+    r->header = rs_calloc(ncells, sizeof *r->header);
+    for (size_t k = 0; k < ncells; k++) {
+        const rs_csvcell *c = &r->cellv[k];
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; j++) dup = strlen(r->header[j]) == c->len && memcmp(r->header[j], c->s, c->len) == 0;
+        if (c->len == 0 || dup) {
+            char msg[300];
+            if (dup) snprintf(msg, sizeof msg, "field '%.*s' named twice in the header", (int)(c->len > 200 ? 200 : c->len), c->s);
+            else snprintf(msg, sizeof msg, "empty field name in the header");
+            syntax_at(r, first, c->at, msg, NULL);
+            return false;
+        }
+        r->header[r->nheader++] = rs_strndup(c->s, c->len);
+    }
+    return true;
+}
+
+rs_reader *rs_reader_open_csv(const char *path, rs_diags *d) {
+    rs_reader *r = rs_reader_open(path, d);
+    if (!r) return NULL;
+    r->next = csv_next;
+    if (!read_header(r)) {
+        rs_reader_close(r);
+        return NULL;
+    }
+    return r;
+}

@@ -1,0 +1,27 @@
+# dry-run --explain: the reference evaluator's reasons for one member in every group of the file,
+# as text and as JSON; an unknown member exits 1.
+. tests/e2e/lib.sh
+D=tests/data/recalc
+E=tests/e2e/expected/dry_run
+DB=$T/state.db
+DAY=--as-of=2026-11-21
+
+expect_exit 0 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" $DAY --out "$T/first.jsonl"
+
+expect_exit 0 "$ROSTER" dry-run "$D/rules/interns.rule" --snapshot "$D/org-v2" --state "$DB" $DAY --explain u2
+sed "s|$T|\$T|g" "$T/out" > "$T/text"
+same "$T/text" "$E/explain-u2.txt"
+expect_exit 0 "$ROSTER" dry-run "$D/rules" --snapshot "$D/org-v2" --state "$DB" $DAY --explain u13 --format json
+sed "s|$T|\$T|g" "$T/out" > "$T/json"
+same "$T/json" "$E/explain-u13.json"
+# Blocklisted, frozen: u3 is blocked in interns-office-a, u4 was frozen before the change.
+expect_exit 0 "$ROSTER" dry-run "$D/rules/interns.rule" --snapshot "$D/org" --state "$DB" $DAY --explain u3
+sed "s|$T|\$T|g" "$T/out" > "$T/text"
+same "$T/text" "$E/explain-u3-blocked.txt"
+expect_exit 0 "$ROSTER" dry-run "$D/rules/teams.rule" --snapshot "$D/org" --state "$DB" $DAY --explain u4
+sed "s|$T|\$T|g" "$T/out" > "$T/text"
+same "$T/text" "$E/explain-u4-frozen.txt"
+
+expect_exit 1 "$ROSTER" dry-run "$D/rules/interns.rule" --snapshot "$D/org" --state "$DB" $DAY --explain u999
+contains "$T/err" "member 'u999' is not in the snapshot"
+exit 0

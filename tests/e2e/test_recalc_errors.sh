@@ -1,0 +1,50 @@
+# recalc refuses bad input without writing anything: a bad rule or snapshot exits 1, a usage or
+# I/O problem exits 2; neither the state database nor the delta file is created or changed.
+. tests/e2e/lib.sh
+D=tests/data/recalc
+DB=$T/state.db
+DAY=--as-of=2026-11-21
+
+# Nothing stored yet: a bad rule creates no database and no delta file.
+expect_exit 1 "$ROSTER" recalc --rules "$D/bad" --snapshot "$D/org" --state "$DB" $DAY --out "$T/d.jsonl"
+contains "$T/err" "E0201"
+[ -e "$DB" ] && fail "a database was created for a bad rule"
+[ -e "$T/d.jsonl" ] && fail "a delta file was written for a bad rule"
+
+# With a database: its bytes do not change.
+expect_exit 0 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" $DAY --out "$T/d.jsonl"
+cp "$DB" "$T/before.db"
+cp "$T/d.jsonl" "$T/d-before.jsonl"
+expect_exit 1 "$ROSTER" recalc --rules "$D/rules" "$D/bad" --snapshot "$D/org" --state "$DB" $DAY --out "$T/d.jsonl"
+cmp "$DB" "$T/before.db" || fail "a bad rule changed the database"
+same "$T/d.jsonl" "$T/d-before.jsonl"
+
+# A bad snapshot (a duplicate member id).
+mkdir "$T/badorg"
+cp "$D/org/schema.json" "$D/org/departments.jsonl" "$T/badorg/"
+{ cat "$D/org/members.jsonl"; head -n 1 "$D/org/members.jsonl"; } > "$T/badorg/members.jsonl"
+expect_exit 1 "$ROSTER" recalc --rules "$D/rules" --snapshot "$T/badorg" --state "$DB" $DAY --out "$T/d.jsonl"
+contains "$T/err" "E0603"
+cmp "$DB" "$T/before.db" || fail "a bad snapshot changed the database"
+same "$T/d.jsonl" "$T/d-before.jsonl"
+
+# Usage errors.
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --state "$DB"
+expect_exit 2 "$ROSTER" recalc --snapshot "$D/org" --state "$DB"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" --as-of 2026-02-30
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" --bogus
+expect_exit 2 "$ROSTER" recalc --rules "$T/no-such-folder" --snapshot "$D/org" --state "$DB"
+
+# I/O errors: a database that cannot be created, a delta file that cannot be written.
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$T/nodir/state.db" $DAY
+contains "$T/err" "E0801"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$DB" $DAY --out "$T/nodir/d.jsonl"
+cmp "$DB" "$T/before.db" || fail "a failed delta write still committed"
+
+# Not a roster database: refused, and left alone.
+printf 'SQLite format 3\000garbage' > "$T/foreign.db"
+cp "$T/foreign.db" "$T/foreign-before.db"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$T/foreign.db" $DAY
+contains "$T/err" "E0801"
+cmp "$T/foreign.db" "$T/foreign-before.db" || fail "a foreign file was changed"
+exit 0
