@@ -80,15 +80,16 @@ int cmd_check(int argc, char **argv) {
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
     rule_env env;
+    cli_rules r = {0};
     rc = load_env(&o, &env, d);
-    if (rc == CLI_OK) {
-        cli_rules r;
+    if (rc == CLI_OK)
         rc = cli_rules_load(&r, argv + optind, (size_t)(argc - optind), env_schema(&env),
                             env.snap ? &env.ids : NULL, d);
-        cli_rules_free(&r);
-    }
+    /* Diagnostics point into the rule sources: print them before the sources are freed. */
     cli_print_diags(d, json);
-    if (rc == CLI_OK && !json) fprintf(stderr, "ok: %d file(s) checked\n", argc - optind);
+    if (rc == CLI_OK && !json)
+        fprintf(stderr, "ok: %zu file(s), %zu group(s) checked\n", r.n, r.checked ? r.checked->ngroups : 0);
+    cli_rules_free(&r);
     free_env(&env);
     free(d);
     return rc;

@@ -194,6 +194,12 @@ static where locate(const rs_diag *dg) {
     return w;
 }
 
+/* Width of the line-number gutter: the number right-aligned after four spaces, as rustc does. */
+static int gutter_width(uint32_t line) {
+    char num[16];
+    return snprintf(num, sizeof num, "%u", line) + 4;
+}
+
 /* The source line with a caret under the span, clamped to the line (rustc style). */
 static void render_excerpt(const rs_diag *dg, const where *w, rs_sb *out) {
     const rs_source *src = dg->src;
@@ -208,9 +214,8 @@ static void render_excerpt(const rs_diag *dg, const where *w, rs_sb *out) {
     uint32_t show_to = end;
     if (show_to > show_from + 200) show_to = show_from + 200;
     while (show_to < end && ((unsigned char)src->text[show_to] & 0xC0) == 0x80) show_to++;
-    char num[16];
-    int width = snprintf(num, sizeof num, "%u", w->line);
-    rs_sb_printf(out, "%*s |", width, num);
+    int width = gutter_width(w->line);
+    rs_sb_printf(out, "%*u |", width, w->line);
     if (show_to > show_from) rs_sb_putc(out, ' ');
     for (uint32_t i = show_from; i < show_to; i++) {
         unsigned char c = (unsigned char)src->text[i];
@@ -241,7 +246,10 @@ void rs_diag_render_one(const rs_diag *dg, rs_sb *out, bool color) {
     if (w.jpath) rs_sb_printf(out, " (at %s)", w.jpath);
     rs_sb_putc(out, '\n');
     if (dg->src && dg->src->len > 0) render_excerpt(dg, &w, out);
-    if (dg->help[0]) rs_sb_printf(out, "  = help: %s\n", dg->help);
+    if (dg->help[0]) {
+        int width = dg->src && dg->src->len > 0 ? gutter_width(w.line) : 4;
+        rs_sb_printf(out, "%*s = help: %s\n", width, "", dg->help);
+    }
 }
 
 void rs_diags_render_text(const rs_diags *d, rs_sb *out, bool color) {

@@ -60,28 +60,30 @@ int rs_field_option(const rs_field *f, const char *value, size_t len) {
     return found;
 }
 
-/* Levenshtein distance over bytes, case-insensitive for ASCII; capped inputs keep it cheap. */
+/* Edit distance counting an insertion, a deletion, a substitution or a swap of two neighbouring
+ * letters as one (optimal string alignment), over bytes, ignoring ASCII case: "levle" is one edit
+ * from "level". Capped inputs keep it cheap. */
+static char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
 static size_t edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64) return SIZE_MAX;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            char ca = a[i - 1], cb = b[j - 1];
-            if (ca >= 'A' && ca <= 'Z') ca = (char)(ca + 32);
-            if (cb >= 'A' && cb <= 'Z') cb = (char)(cb + 32);
-            size_t best = diag + (ca != cb);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
+            char ca = lower_ascii(a[i - 1]), cb = lower_ascii(b[j - 1]);
+            size_t best = d[i - 1][j - 1] + (ca != cb);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == lower_ascii(b[j - 2]) && lower_ascii(a[i - 2]) == cb &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
         }
     }
-    return row[lb];
+    return d[la][lb];
 }
 
 const char *rs_schema_suggest(const rs_schema *s, const char *name) {

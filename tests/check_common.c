@@ -93,9 +93,9 @@ START_TEST(diag_positions_and_render) {
     rs_diags_render_text(d, &out, false);
     ck_assert_str_eq(out.buf,
                      "r.rule:2:6: error[E0201]: unknown field 'job_titel'\n"
-                     "2 |   2: job_titel equals \"E\"\n"
-                     "  |      ^~~~~~~~~\n"
-                     "  = help: did you mean 'job_title'?\n");
+                     "    2 |   2: job_titel equals \"E\"\n"
+                     "      |      ^~~~~~~~~\n"
+                     "      = help: did you mean 'job_title'?\n");
     rs_sb_clear(&out);
     rs_diags_render_json(d, &out);
     ck_assert_str_eq(out.buf,
@@ -147,6 +147,8 @@ START_TEST(schema_adds_implicit_fields) {
     ck_assert_int_eq(rs_field_option(rs_schema_field(s, "city"), "SHANGHAI", 8), 0);
     ck_assert_int_eq(rs_field_option(rs_schema_field(s, "city"), "Beijing", 7), -1);
     ck_assert_str_eq(rs_schema_suggest(s, "job_titel"), "job_title");
+    ck_assert_str_eq(rs_schema_suggest(s, "Citi"), "city");
+    ck_assert_str_eq(rs_schema_suggest(s, "sklils"), "skills");
     ck_assert_ptr_null(rs_schema_suggest(s, "zzzzzz"));
     rs_schema_free(s);
     free(d);

@@ -1,0 +1,53 @@
+# roster check: exit codes, compiler-style diagnostics (text and JSON) compared with expected
+# output, JSON paths for the console form, and hostile inputs that must give one clear error.
+. tests/e2e/lib.sh
+S=examples/org/schema.json
+D=tests/data/e2e/check
+E=tests/e2e/expected/check
+
+expect_exit 0 "$ROSTER" check examples/rules examples/rules-json --snapshot examples/org
+contains "$T/err" "ok: 6 file(s)"
+
+# Every mistake of the file is reported in one run, in both formats.
+expect_exit 1 "$ROSTER" check "$D/mistakes.rule" --schema "$S"
+same "$T/err" "$E/mistakes.txt"
+expect_exit 1 "$ROSTER" check "$D/mistakes.rule" --schema "$S" --format json
+same "$T/out" "$E/mistakes.jsonl"
+
+# The admin-console JSON form: errors name the JSON path as well as line:column.
+expect_exit 1 "$ROSTER" check "$D/bad-console.json" --schema "$S"
+same "$T/err" "$E/bad-console.txt"
+contains "$T/err" "conditions[1].op"
+
+# Ids are checked against a snapshot when one is given.
+printf 'group "g" {\n  name "G"\n  departments "D-nowhere"\n  allow "u-nobody"\n}\n' > "$T/ids.rule"
+expect_exit 1 "$ROSTER" check "$T/ids.rule" --snapshot examples/org
+contains "$T/err" "E0301"
+contains "$T/err" "E0302"
+
+# Usage and I/O errors exit 2.
+expect_exit 2 "$ROSTER" check "$D/mistakes.rule"
+expect_exit 2 "$ROSTER" check "$T/no-such-file.rule" --schema "$S"
+contains "$T/err" "cannot read file"
+expect_exit 2 "$ROSTER" check "$D/mistakes.rule" --schema "$S" --format yaml
+
+# Hostile input: each gives its clear error quickly, never a crash or a hang.
+python3 -c 'print("group \"g\" {\n  name \"G\"\n  where " + "(" * 100000 + "level at least 1" + ")" * 100000 + "\n}")' > "$T/deep.rule"
+expect_exit 1 timeout 10 "$ROSTER" check "$T/deep.rule" --schema "$S"
+contains "$T/err" "E0002"
+python3 -c 'print("group \"g\" {\n  name \"" + "x" * (50 << 20) + "\"\n}")' > "$T/huge.rule"
+expect_exit 2 timeout 10 "$ROSTER" check "$T/huge.rule" --schema "$S"
+contains "$T/err" "E0001"
+python3 -c 'print("group \"g\" {\n  name \"" + "x" * 100000 + "\"\n}")' > "$T/longstr.rule"
+expect_exit 1 timeout 10 "$ROSTER" check "$T/longstr.rule" --schema "$S"
+contains "$T/err" "E0003"
+printf 'group "g" {\n  name "G\377\376"\n}\n' > "$T/utf8.rule"
+expect_exit 1 "$ROSTER" check "$T/utf8.rule" --schema "$S"
+contains "$T/err" "E0004"
+printf 'group "g" {\n  name "G"\n  where level at least 1\000\n}\n' > "$T/nul.rule"
+expect_exit 1 "$ROSTER" check "$T/nul.rule" --schema "$S"
+contains "$T/err" "E0005"
+printf 'group "g" {\n  name "unterminated' > "$T/eof.rule"
+expect_exit 1 "$ROSTER" check "$T/eof.rule" --schema "$S"
+contains "$T/err" "E0102"
+exit 0
