@@ -55,6 +55,12 @@ static rs_diag *report(ctx *c, rs_code code, rs_span span, const char *fmt, ...)
     return rs_diag_at(c->d, code, c->src, span, "%s", msg);
 }
 
+/* Line and column for a help line; an AST built without a source has none (0:0). */
+static void position(const rs_source *src, uint32_t offset, uint32_t *line, uint32_t *col) {
+    *line = *col = 0;
+    if (src) rs_source_position(src, offset, line, col);
+}
+
 /* A user string made safe and short for a message: control characters become '?', long text is
  * cut at a character boundary and marked with "...". */
 static const char *show(const char *s, size_t len, char out[80]) {
@@ -610,7 +616,7 @@ static void check_numbers(ctx *c, const ast_group *g, numbering *nb) {
         } else if (nb->declared[ac->number]) {
             const ast_cond *prev = &g->conds[nb->declared[ac->number] - 1];
             uint32_t line, col;
-            rs_source_position(c->src, prev->number_span.start, &line, &col);
+            position(c->src, prev->number_span.start, &line, &col);
             rs_diag *dg = report(c, RS_E_DUPLICATE_CONDITION, ac->number_span,
                                  "condition %u is declared twice", ac->number);
             rs_diag_help(dg, "the first condition %u is on line %u; give this one an unused number",
@@ -781,7 +787,7 @@ static void check_allow_block(ctx *c, const ast_group *g) {
         if (!hit) continue;
         char s[80];
         uint32_t line, col;
-        rs_source_position(c->src, g->allow.items[hit->pos].span.start, &line, &col);
+        position(c->src, g->allow.items[hit->pos].span.start, &line, &col);
         rs_diag *dg = report(c, RS_E_ALLOWED_AND_BLOCKED, b->span, "'%s' is both allowed and blocked",
                              show(key.s, key.len, s));
         rs_diag_help(dg, "remove it from `block` or from `allow` (line %u)", line);
@@ -844,7 +850,7 @@ static void check_unique(ctx *c, gref *refs, size_t n, bool names) {
         const ast_str *s = names ? &r->g->name : &r->g->id;
         const ast_str *ps = names ? &p->g->name : &p->g->id;
         uint32_t line, col;
-        rs_source_position(p->src, ps->span.start, &line, &col);
+        position(p->src, ps->span.start, &line, &col);
         char a[80];
         c->src = r->src;
         c->group_err = false;
@@ -855,7 +861,7 @@ static void check_unique(ctx *c, gref *refs, size_t n, bool names) {
                                      show(s->s, s->len, a));
         rs_diag_help(dg, "%s must be unique%s; the first is at %s:%u:%u",
                      names ? "display names" : "group ids",
-                     names ? " (ignoring case)" : " across all rule files", p->src->name, line, col);
+                     names ? " (ignoring case)" : " across all rule files", p->src ? p->src->name : "?", line, col);
         r->cg->ok = false;
     }
     for (size_t i = 0; i < n; i++) free(folded[i]);

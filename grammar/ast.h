@@ -53,7 +53,9 @@ ast_args ast_op_args(ast_op op);
 int ast_op_from_text(const char *text, size_t len);
 
 typedef enum {
-    AST_VAL_STRING,   /* "..." (unescaped UTF-8 in str/len) */
+    AST_VAL_STRING,   /* "..." (unescaped UTF-8 in str/len); a string that spells a date or a
+                       * relative date ("2026-01-01", "today - 90 days") is read as that date, in
+                       * both forms, since the JSON form can only write dates as strings */
     AST_VAL_NUMBER,   /* 42, -3.5 (num; text keeps the spelling for fmt) */
     AST_VAL_DATE,     /* 2026-01-01 (day number in day) */
     AST_VAL_TODAY,    /* today, today - 90 days, today + 2 weeks (offset in days; count/unit for fmt) */
@@ -90,7 +92,8 @@ typedef struct ast_cond {
     ast_value *values;     /* ONE: 1 value; TWO: 2; LIST: the list; NONE: none */
     size_t nvalues;
     rs_span values_span;   /* the parenthesised list, or the value(s) */
-    bool list_form;        /* written as a parenthesised list */
+    bool list_form;        /* written as a parenthesised list (a one-value operator given a list of
+                            * one value takes it as its value: list_form is then false) */
     bool with_sub;         /* `with sub-departments` */
     rs_span with_sub_span;
     ast_comments comments; /* numbered conditions only */

@@ -368,7 +368,10 @@ typedef struct loader {
     char *members_path;         /* for errors found after reading (personnel ids) */
     rs_deptbuild depts;
     bool depts_known;           /* departments read: member departments can be checked */
-    rs_strbuild ids;            /* member ids, hashed */
+    rs_strbuild ids;            /* member ids while reading (duplicates are found once sorted) */
+    rs_strtab member_ids;       /* then the finished table */
+    bool ids_done;
+    rs_snap_owner *owner;       /* finished arrays; handed to the snapshot */
     uint32_t *lines;            /* each member's line */
     uint32_t n, cap;            /* members; capacity of the per-member arrays */
     column_build *cols;
@@ -380,11 +383,13 @@ typedef struct loader {
     uint64_t unknown_more;      /* occurrences of unknown keys past the first 64 distinct, counted only */
 } loader;
 
-static bool too_many_errors(const loader *L) { return L->diags->nerrors >= L->error_limit; }
+/* Counted from the start of this load: whatever errors the caller's diags held before do not stop
+ * the reading (a load that stops early has errors of its own, so it is refused). */
+static bool too_many_errors(const loader *L) { return L->diags->nerrors - L->errors_at_start >= L->error_limit; }
 
 static const char *member_id(const loader *L, uint32_t m, int *len) {
     size_t n;
-    const char *s = rs_sbuild_get(&L->ids, m, &n);
+    const char *s = L->ids_done ? rs_strtab_get(&L->member_ids, m, &n) : rs_sbuild_get(&L->ids, m, &n);
     *len = n > 200 ? 200 : (int)n;
     return s;
 }
@@ -873,18 +878,9 @@ static void member_record(loader *L, const rs_record *rec) {
         rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, rec->line, 0, "more than %u members", RS_SNAP_MAX_MEMBERS);
         return;
     }
-    bool added;
-    uint32_t m = rs_sbuild_intern(&L->ids, id->str, id->len, &added);
-    if (m == RS_NONE) {
+    if (rs_sbuild_add(&L->ids, id->str, id->len) == RS_NONE) {
         rs_diag_file(L->diags, RS_E_SNAP_TOO_LARGE, L->file, rec->line, 0, "member ids pass %zu MiB in all",
                      RS_SNAP_MAX_TABLE_BYTES >> 20);
-        return;
-    }
-    if (!added) {
-        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_DUPLICATE_ID, L->file, rec->line, key_col(rec, "id"),
-                                   "member id '%.*s' is used again (first on line %u)",
-                                   (int)(id->len > 200 ? 200 : id->len), id->str, L->lines[m]);
-        rs_diag_help(dg, "member ids must be unique; ids are compared exactly, case included");
         return;
     }
     if (L->n == L->cap) grow_members(L);
@@ -1034,6 +1030,35 @@ static void read_members(loader *L, const char *dir) {
 
 /* ---- finishing ---- */
 
+/* Interning hashes are done with once every member is read; freeing them before the sorts keeps
+ * the peak memory of a load down. */
+static void drop_hashes(loader *L) {
+    for (size_t i = 0; i < L->nfields; i++) rs_sbuild_drop_hash(&L->cols[i].strs);
+    rs_sbuild_drop_hash(&L->depts.ids);
+    rs_sbuild_drop_hash(&L->depts.parent_ids);
+}
+
+/* Sorts the member ids (lookups need the sorted index anyway) and reports ids used twice: equal ids
+ * are adjacent in it, in file order, so no hash of a million ids is needed while reading. */
+static void finish_ids(loader *L) {
+    rs_sbuild_finish(&L->ids, L->owner, &L->member_ids);
+    L->ids_done = true;
+    const rs_strtab *t = &L->member_ids;
+    uint32_t first = 0;
+    for (uint32_t k = 0; k < t->n && !too_many_errors(L); k++) {
+        size_t flen, len;
+        const char *fs = rs_strtab_get(t, t->sorted[first], &flen), *s = rs_strtab_get(t, t->sorted[k], &len);
+        if (k == 0 || rs_str_cmp(fs, flen, s, len) != 0) {
+            first = k;
+            continue;
+        }
+        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_DUPLICATE_ID, L->members_path, L->lines[t->sorted[k]], 0,
+                                   "member id '%.*s' is used again (first on line %u)", (int)(len > 200 ? 200 : len),
+                                   s, L->lines[t->sorted[first]]);
+        rs_diag_help(dg, "member ids must be unique; ids are compared exactly, case included");
+    }
+}
+
 /* Personnel values were kept as ids; now that every member is known they become member indices. */
 static void resolve_personnel(loader *L, column_build *cb) {
     uint32_t nrefs = cb->strs.n;
@@ -1041,7 +1066,7 @@ static void resolve_personnel(loader *L, column_build *cb) {
     for (uint32_t k = 0; k < nrefs; k++) {
         size_t len;
         const char *s = rs_sbuild_get(&cb->strs, k, &len);
-        map[k] = rs_sbuild_lookup(&L->ids, s, len);
+        map[k] = rs_strtab_find(&L->member_ids, s, len);
     }
     for (uint32_t m = 0; m < L->n; m++) {
         size_t from = cb->f->multi ? cb->offsets[m] : m, to = cb->f->multi ? cb->offsets[m + 1] : m + 1;
@@ -1136,14 +1161,15 @@ static void finish_column(loader *L, column_build *cb, rs_snap_owner *o, rs_colu
 }
 
 static rs_snapshot *build_snapshot(loader *L) {
-    rs_snap_owner *o = rs_calloc(1, sizeof *o);
+    rs_snap_owner *o = L->owner;
     uint32_t n = L->n;
     free(L->lines);
     L->lines = NULL;
     rs_snapshot *s = rs_snapshot_shell(L->schema, o);
     L->schema = NULL;
+    L->owner = NULL;
     s->nmembers = n;
-    rs_sbuild_finish(&L->ids, o, &s->member_ids);
+    s->member_ids = L->member_ids;
     rs_dept_finish(&L->depts, o, &s->depts);
     for (size_t i = 0; i < s->schema->nfields; i++) {
         column_build *cb = &L->cols[i];
@@ -1169,7 +1195,8 @@ static void loader_init(loader *L, rs_schema *schema, const rs_load_opts *opts, 
     L->schema = schema;
     L->nfields = schema->nfields;
     rs_deptbuild_init(&L->depts);
-    rs_sbuild_init(&L->ids, true);
+    rs_sbuild_init(&L->ids, false);
+    L->owner = rs_calloc(1, sizeof *L->owner);
     L->cols = rs_calloc(schema->nfields, sizeof *L->cols);
     for (size_t i = 0; i < schema->nfields; i++) {
         column_build *cb = &L->cols[i];
@@ -1191,6 +1218,7 @@ static void loader_init(loader *L, rs_schema *schema, const rs_load_opts *opts, 
 static void loader_free(loader *L) {
     rs_deptbuild_free(&L->depts);
     rs_sbuild_free(&L->ids);
+    rs_owner_free(L->owner);
     free(L->lines);
     if (L->cols) {
         for (size_t i = 0; i < L->nfields; i++) {
@@ -1219,7 +1247,9 @@ static rs_snapshot *load_folder(const char *dir, const rs_load_opts *opts, rs_di
     loader_init(&L, schema, opts, d);
     read_departments(&L, dir);
     if (!too_many_errors(&L)) read_members(&L, dir);
-    for (size_t i = 0; i < schema->nfields && !too_many_errors(&L); i++)
+    drop_hashes(&L);
+    if (!too_many_errors(&L)) finish_ids(&L);
+    for (size_t i = 0; i < schema->nfields && L.ids_done && !too_many_errors(&L); i++)
         if (L.cols[i].f->type == RS_T_PERSONNEL && L.n) resolve_personnel(&L, &L.cols[i]);
     rs_snapshot *s = NULL;
     if (d->nerrors == L.errors_at_start) s = build_snapshot(&L);

@@ -260,6 +260,11 @@ START_TEST(bad_characters) {
     ck_diag(&l, 3, RS_E_BAD_CHAR, 1, 22);
     ck_diag(&l, 4, RS_E_BAD_CHAR, 1, 24);
     drop(&l);
+    l = lex("a\x01" "b");
+    ck_assert_str_eq(l.tokens, "IDENT(a) IDENT(b)");
+    ck_diag(&l, 0, RS_E_BAD_CHAR, 1, 2);
+    ck_assert_str_eq(l.d->items[0].message, "unexpected control character U+0001");
+    drop(&l);
 }
 END_TEST
 

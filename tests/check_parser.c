@@ -494,6 +494,16 @@ START_TEST(hostile_bytes) {
     p = parse("((((((((((((((((((((");
     ck_only(&p, RS_E_SYNTAX, 1, 1);
     drop(&p);
+    /* Sources are limited where files are read; a source made in memory is checked again. */
+    size_t huge = RS_MAX_SOURCE_BYTES + 1;
+    char *spaces = rs_malloc(huge + 1);
+    memset(spaces, ' ', huge);
+    spaces[huge] = '\0';
+    p = parse_n(spaces, huge);
+    ck_only(&p, RS_E_FILE_TOO_LARGE, 1, 1);
+    ck_assert_ptr_null(p.f);
+    drop(&p);
+    free(spaces);
 }
 END_TEST
 

@@ -267,6 +267,12 @@ START_TEST(group_level_errors) {
     p = parse("{\"groups\": {}}");
     ck_diag(&p, 0, RS_E_JSON_SHAPE, 1, 12, "groups");
     drop(&p);
+    p = parse("{\"id\": \"c\", \"name\": \"C\", \"comments\": {\"name\": [\"two\\nlines\"], "
+              "\"nmae\": []}}");
+    ck_diag(&p, 0, RS_E_JSON_SHAPE, 1, 48, "comments.name[0]");
+    ck_diag(&p, 1, RS_E_JSON_UNKNOWN_KEY, 1, 63, "comments.nmae");
+    ck_assert_uint_eq(p.d->n, 2);
+    drop(&p);
 }
 END_TEST
 

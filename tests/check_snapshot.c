@@ -487,6 +487,21 @@ START_TEST(bad_folder_refused) {
 }
 END_TEST
 
+/* Errors a caller had before the load neither stop it nor cut it short. */
+START_TEST(prefilled_diags) {
+    rs_diags *d = diags_new();
+    d->max_errors = 3;
+    for (int i = 0; i < 5; i++) rs_diag_file(d, RS_E_IO, "elsewhere", 0, 0, "an earlier error");
+    rs_snapshot *s = rs_snapshot_load(SNAPS "good", NULL, d);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(s->nmembers, 9);
+    rs_snapshot_free(s);
+    ck_assert_ptr_null(rs_snapshot_load(SNAPS "bad-e0606", NULL, d));   /* refused, though not listed */
+    ck_assert_uint_eq(d->nerrors, 6);
+    free(d);
+}
+END_TEST
+
 START_TEST(unknown_key_warns_once) {
     rs_diags *d = diags_new();
     rs_snapshot *s = rs_snapshot_load(SNAPS "warn-w0611", NULL, d);
@@ -568,6 +583,8 @@ static const struct syntax_case {
     {"members.jsonl", "{\"id\": \"u1\", \"department\": {\"a\": 1}}\n", RS_E_SNAP_WRONG_TYPE, 1},
     {"members.jsonl", "{\"id\": \"u1\", \"department\": [\"D0\"], \"join_date\": 20260101}\n", RS_E_SNAP_WRONG_TYPE, 1},
     {"members.jsonl", "{\"id\": \"u1\", \"department\": [\"D0\"], \"join_date\": \"2026-1-01\"}\n", RS_E_SNAP_BAD_DATE, 1},
+    {"members.jsonl", "{\"id\": \"b\", \"department\": [\"D0\"]}\n{\"id\": \"a\", \"department\": [\"D0\"]}\n"
+                      "{\"id\": \"B\", \"department\": [\"D0\"]}\n{\"id\": \"a\", \"department\": [\"D0\"]}\n", RS_E_SNAP_DUPLICATE_ID, 4},
     {"departments.jsonl", "{\"id\": \"D0\", \"parent\": null}\n{\"id\": \"D1\", \"parent\": \"D1\"}\n", RS_E_SNAP_CYCLE, 2},
     {"departments.jsonl", "{\"id\": \"D0\", \"parent\": null, \"name\": 5}\n", RS_E_SNAP_WRONG_TYPE, 1},
     {"departments.jsonl", "{\"id\": \"D0\", \"parent\": [\"x\"]}\n", RS_E_SNAP_WRONG_TYPE, 1},
@@ -697,6 +714,7 @@ static Suite *snapshot_suite(void) {
     tcase_add_test(tc, random_department_forest);
     tcase_add_test(tc, csv_twin_loads_identically);
     tcase_add_loop_test(tc, bad_folder_refused, 0, (int)RS_ARRAY_LEN(bad_cases));
+    tcase_add_test(tc, prefilled_diags);
     tcase_add_test(tc, unknown_key_warns_once);
     tcase_add_test(tc, error_limit_stops_detail);
     tcase_add_test(tc, long_line_skipped_with_position);
