@@ -13,7 +13,7 @@ void rs_sb_put(rs_sb *sb, const char *data, size_t len);
 void rs_sb_puts(rs_sb *sb, const char *s);
 void rs_sb_putc(rs_sb *sb, char c);
 void rs_sb_printf(rs_sb *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rs_sb_vprintf(rs_sb *sb, const char *fmt, va_list ap);
+void rs_sb_vprintf(rs_sb *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Append s as a JSON string literal, quotes included (escapes ", \\, control characters). */
 void rs_sb_json_str(rs_sb *sb, const char *s, size_t len);
 /* Append s as a rule-language string literal, quotes included (\" \\ \n \t \uXXXX escapes). */

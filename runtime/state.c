@@ -24,13 +24,13 @@ enum {
 };
 
 static const char *const query_sql[Q_COUNT] = {
-    "INSERT OR REPLACE INTO groups (id, name, source_hash, rule_hash, snapshot_fp, today, universe, "
-    "count, members) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    "DELETE FROM groups WHERE id = ?1",
-    "SELECT members FROM groups WHERE id = ?1",
-    "SELECT id, ids FROM universes WHERE hash = ?1",
-    "INSERT INTO universes (hash, count, ids) VALUES (?1, ?2, ?3)",
-    "SELECT count, ids FROM universes WHERE id = ?1",
+    [Q_GROUP_PUT] = ("INSERT OR REPLACE INTO groups (id, name, source_hash, rule_hash, snapshot_fp, "
+                     "today, universe, count, members) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+    [Q_GROUP_DELETE] = "DELETE FROM groups WHERE id = ?1",
+    [Q_GROUP_MEMBERS] = "SELECT members FROM groups WHERE id = ?1",
+    [Q_UNIVERSE_FIND] = "SELECT id, ids FROM universes WHERE hash = ?1",
+    [Q_UNIVERSE_PUT] = "INSERT INTO universes (hash, count, ids) VALUES (?1, ?2, ?3)",
+    [Q_UNIVERSE_GET] = "SELECT count, ids FROM universes WHERE id = ?1",
 };
 
 static const char schema_sql[] =
