@@ -10,8 +10,6 @@
  * '}' injected when a group is left open (at the end of the file, or when the next `group "..."`
  * header starts), the stack of open parentheses for "opened here" help, and the skip the parser
  * asks for when an expression nests deeper than RS_MAX_DEPTH. */
-#include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "parser.h"

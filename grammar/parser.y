@@ -40,6 +40,8 @@ static void rs_yyerror(rs_span *loc, rs_parser *p, const char *msg);
 %define api.token.prefix {TK_}
 %define api.location.type {rs_span}
 %define parse.error custom
+/* Lookahead correction: the "expected ..." list of a syntax error is exact, not cut short by the
+ * default reductions of the LALR tables. */
 %define parse.lac full
 %locations
 %param {rs_parser *p}
