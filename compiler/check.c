@@ -15,7 +15,7 @@
 #define MAX_CONDITIONS 20
 #define MAX_DEPARTMENTS 10
 #define MAX_LIST_MEMBERS 100
-#define DATE_TEXT_LEN 11   /* "YYYY-MM-DD" and a NUL */
+#define DATE_TEXT_LEN 48   /* "YYYY-MM-DD" or "today - 3650000 days", and a NUL */
 
 typedef struct ctx {
     const rs_schema *schema;
@@ -337,57 +337,22 @@ static void wrong_type(ctx *c, const rs_field *f, const ast_value *v) {
     }
 }
 
-/* The parser reads a string that spells a date ("2026-01-01", "today - 9 days") as that date, for
- * the JSON form's sake, where dates can only be strings. The source text still shows the quotes:
- * this is the text between them (NULL when the value was not written as a string). */
-static const char *quoted(const ctx *c, const ast_value *v, size_t *len) {
-    const rs_source *src = c->src;
-    if (!src || v->span.end > src->len || v->span.end < v->span.start + 2) return NULL;
-    const char *t = src->text + v->span.start;
-    size_t n = v->span.end - v->span.start;
-    if (t[0] != '"' || t[n - 1] != '"') return NULL;
-    *len = n - 2;
-    return t + 1;
-}
-
-/* The same test rs_parse_any makes: JSON sources start with '{' or '['. */
-static bool json_source(const rs_source *src) {
-    for (size_t i = 0; src && i < src->len; i++) {
-        char ch = src->text[i];
-        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') continue;
-        return ch == '{' || ch == '[';
+/* The grammar reads anything that spells a date (2026-01-01, today - 90 days), quoted or not, as a
+ * date: that is what keeps the JSON form, where dates can only be strings, equal to the text form.
+ * Where text is expected a date therefore means its canonical spelling (docs/rules.md). spell has
+ * room for DATE_TEXT_LEN bytes. */
+static void date_as_text(const ast_value *v, rs_cvalue *out, char *spell) {
+    if (v->kind == AST_VAL_DATE) {
+        rs_date_format(v->day, spell);
+    } else if (v->unit == '\0') {
+        snprintf(spell, DATE_TEXT_LEN, "today");
+    } else {
+        int32_t count = v->count < 0 ? -v->count : v->count;
+        snprintf(spell, DATE_TEXT_LEN, "today %c %d %s%s", v->day < 0 ? '-' : '+', (int)count,
+                 v->unit == 'w' ? "week" : "day", count == 1 ? "" : "s");
     }
-    return false;
-}
-
-/* A date-like value where a string is expected: the string as written when it was one, the date's
- * spelling for a bare date literal. A bare `today` is not text. */
-static bool date_as_text(ctx *c, const ast_value *v, rs_cvalue *out, char *spell) {
-    size_t qlen;
-    const char *q = quoted(c, v, &qlen);
-    if (q && !memchr(q, '\\', qlen)) {
-        out->str = q;
-        out->len = qlen;
-        return true;
-    }
-    if (v->kind != AST_VAL_DATE) return false;
-    rs_date_format(v->day, spell);
     out->str = spell;
-    out->len = 10;
-    return true;
-}
-
-/* In the text form a date is written bare: "2026-01-01" in quotes is a string (E0203). */
-static bool quoted_date(ctx *c, const rs_field *f, const ast_value *v) {
-    size_t qlen;
-    const char *q = quoted(c, v, &qlen);
-    if (!q || json_source(c->src)) return false;
-    char name[80], desc[64], text[80];
-    show(q, qlen, text);
-    rs_diag *dg = report(c, RS_E_BAD_VALUE_TYPE, v->span, "\"%s\" is a string, but '%s' is %s", text,
-                         show(f->name, strlen(f->name), name), type_desc(f, desc));
-    rs_diag_help(dg, "write dates without quotes: %s", text);
-    return true;
+    out->len = strlen(spell);
 }
 
 /* Converts one value to the field's terms; spell is room for a date written where text goes. */
@@ -399,8 +364,8 @@ static void check_value(ctx *c, const rs_field *f, const ast_value *v, rs_cvalue
         if (v->kind == AST_VAL_STRING) {
             out->str = v->str ? v->str : "";
             out->len = v->len;
-        } else if ((v->kind == AST_VAL_DATE || v->kind == AST_VAL_TODAY) && date_as_text(c, v, out, spell)) {
-            /* accepted as text */
+        } else if (v->kind == AST_VAL_DATE || v->kind == AST_VAL_TODAY) {
+            date_as_text(v, out, spell);
         } else {
             wrong_type(c, f, v);
             return;
@@ -416,7 +381,6 @@ static void check_value(ctx *c, const rs_field *f, const ast_value *v, rs_cvalue
         if (v->kind == AST_VAL_DATE || v->kind == AST_VAL_TODAY) {
             out->day = v->day;
             out->is_today = v->kind == AST_VAL_TODAY;
-            quoted_date(c, f, v);
         } else {
             wrong_type(c, f, v);
         }

@@ -202,10 +202,11 @@ START_TEST(number_in_quotes) {
 }
 END_TEST
 
+/* A quoted date is a date (the JSON form has no other way to write one). */
 START_TEST(date_in_quotes) {
     fixture *fx = run(G("  1: join_date is after \"2026-01-01\"\n"));
-    const rs_diag *dg = expect_one(fx, RS_E_BAD_VALUE_TYPE, 3, 25);
-    expect_help(dg, "write dates without quotes");
+    expect_none(fx);
+    ck_assert_int_eq(fx->c->groups[0].conds[0].values[0].day, 20454);
     fixture_free(fx);
 }
 END_TEST
@@ -260,11 +261,15 @@ START_TEST(json_form_dates) {
 }
 END_TEST
 
-START_TEST(relative_date_is_not_text) {
-    fixture *fx = run(G("  1: job_title equals today\n  2: join_date is after \"today - 3 days\"\n"));
-    expect_count(fx, 2);
-    expect_at(fx, 0, RS_E_BAD_VALUE_TYPE, 3, 23);
-    expect_help(expect_at(fx, 1, RS_E_BAD_VALUE_TYPE, 4, 25), "write dates without quotes: today - 3 days");
+/* Where text is expected, a date means its canonical spelling, so fmt never changes a meaning. */
+START_TEST(relative_date_as_text) {
+    fixture *fx = run(G("  1: job_title equals today\n  2: join_date is after \"today - 3 days\"\n"
+                        "  3: job_title is any of (today + 1 week, today - 10 days)\n"));
+    expect_none(fx);
+    expect_text(&fx->c->groups[0].conds[0].values[0], "today");
+    ck_assert(fx->c->groups[0].conds[1].values[0].is_today);
+    expect_text(&fx->c->groups[0].conds[2].values[0], "today + 1 week");
+    expect_text(&fx->c->groups[0].conds[2].values[1], "today - 10 days");
     fixture_free(fx);
 }
 END_TEST
@@ -639,7 +644,7 @@ static Suite *checker_suite(void) {
     tcase_add_test(t, date_in_quotes);
     tcase_add_test(t, wrong_types_everywhere);
     tcase_add_test(t, date_literal_as_text);
-    tcase_add_test(t, relative_date_is_not_text);
+    tcase_add_test(t, relative_date_as_text);
     tcase_add_test(t, json_form_dates);
     tcase_add_test(t, option_outside_list);
     tcase_add_test(t, option_ignores_case);
