@@ -1,6 +1,6 @@
 /* fmt.c: the canonical writers. Text: lower-case keywords, two-space indent, items in a fixed
- * order, conditions by number, minimal parentheses (`not` always takes them), a blank line between
- * groups, whole-line comments in front of what they preceded. JSON: the admin-console form, one
+ * order, conditions by number, parentheses only where `and` and `or` meet or the grouping needs
+ * them (`not` always takes them), a blank line between groups, whole-line comments in front of what they preceded. JSON: the admin-console form, one
  * group object a line. Both print what the readers read back to the same AST. */
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +85,12 @@ static int prec(const ast_expr *e) {
 
 static void put_expr(rs_sb *out, const ast_expr *e);
 
-/* The parser reads `a and b and c` as (a and b) and c: a right operand of the same precedence
- * keeps its parentheses, a left one does not need them. */
+/* An `and` inside an `or` (or the reverse) always keeps its parentheses, as admins write it:
+ * `1 or (2 and 3)`. The parser reads `a and b and c` as (a and b) and c, so a right operand of the
+ * same kind keeps them too, and a left one does not need them. */
 static void put_operand(rs_sb *out, const ast_expr *child, int parent, bool right) {
-    bool parens = prec(child) < parent || (right && prec(child) == parent);
+    bool binary = child->kind == AST_EXPR_AND || child->kind == AST_EXPR_OR;
+    bool parens = binary && (prec(child) != parent || right);
     if (parens) rs_sb_putc(out, '(');
     put_expr(out, child);
     if (parens) rs_sb_putc(out, ')');

@@ -130,10 +130,12 @@ static void ck_fmt_where(const char *where, const char *want) {
     drop(&p);
 }
 
-START_TEST(minimal_parentheses) {
+START_TEST(parentheses_where_and_meets_or) {
     ck_fmt_where("((a is empty) and (b is empty))", "a is empty and b is empty");
     ck_fmt_where("(a is empty or b is empty) and c is empty", "(a is empty or b is empty) and c is empty");
-    ck_fmt_where("a is empty or (b is empty and c is empty)", "a is empty or b is empty and c is empty");
+    ck_fmt_where("a is empty or (b is empty and c is empty)", "a is empty or (b is empty and c is empty)");
+    ck_fmt_where("a is empty or b is empty and c is empty", "a is empty or (b is empty and c is empty)");
+    ck_fmt_where("a is empty and b is empty or c is empty", "(a is empty and b is empty) or c is empty");
     ck_fmt_where("a is empty and (b is empty and c is empty)", "a is empty and (b is empty and c is empty)");
     ck_fmt_where("(a is empty and b is empty) and c is empty", "a is empty and b is empty and c is empty");
     ck_fmt_where("a is empty or (b is empty or c is empty)", "a is empty or (b is empty or c is empty)");
@@ -200,7 +202,7 @@ static Suite *fmt_suite(void) {
     TCase *tc = tcase_create("fmt");
     tcase_add_test(tc, samples_round_trip);
     tcase_add_test(tc, spec_example_canonical_text);
-    tcase_add_test(tc, minimal_parentheses);
+    tcase_add_test(tc, parentheses_where_and_meets_or);
     tcase_add_test(tc, value_spellings);
     tcase_add_test(tc, canonical_json_layout);
     tcase_add_test(tc, comments_survive_both_forms);
