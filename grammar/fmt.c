@@ -1,7 +1,8 @@
 /* fmt.c: the canonical writers. Text: lower-case keywords, two-space indent, items in a fixed
  * order, conditions by number, parentheses only where `and` and `or` meet or the grouping needs
- * them (`not` always takes them), a blank line between groups, whole-line comments in front of what they preceded. JSON: the admin-console form, one
- * group object a line. Both print what the readers read back to the same AST. */
+ * them (`not` always takes them), a blank line between groups, whole-line comments in front of
+ * what they preceded. JSON: the admin-console form, one group object a line. Both print what the
+ * readers read back to the same AST. */
 #include <stdlib.h>
 #include <string.h>
 #include "grammar/grammar.h"
