@@ -67,6 +67,15 @@ static const rs_schema *env_schema(const rule_env *env) {
     return env->schema ? env->schema : env->snap->schema;
 }
 
+/* The schema, the optional snapshot, and the rule files named after the options. */
+static int load_rules(const rule_opts *o, int argc, char **argv, rule_env *env, cli_rules *r,
+                      rs_diags *d) {
+    int rc = load_env(o, env, d);
+    if (rc != CLI_OK) return rc;
+    return cli_rules_load(r, argv + optind, (size_t)(argc - optind), env_schema(env),
+                          env->snap ? &env->ids : NULL, d);
+}
+
 static void free_env(rule_env *env) {
     rs_schema_free(env->schema);
     rs_snapshot_free(env->snap);
@@ -81,10 +90,7 @@ int cmd_check(int argc, char **argv) {
     rs_diags_init(d);
     rule_env env;
     cli_rules r = {0};
-    rc = load_env(&o, &env, d);
-    if (rc == CLI_OK)
-        rc = cli_rules_load(&r, argv + optind, (size_t)(argc - optind), env_schema(&env),
-                            env.snap ? &env.ids : NULL, d);
+    rc = load_rules(&o, argc, argv, &env, &r, d);
     /* Diagnostics point into the rule sources: print them before the sources are freed. */
     cli_print_diags(d, json);
     if (rc == CLI_OK && !json)
@@ -104,10 +110,7 @@ int cmd_compile(int argc, char **argv) {
     rs_diags_init(d);
     rule_env env;
     cli_rules r = {0};
-    rc = load_env(&o, &env, d);
-    if (rc == CLI_OK)
-        rc = cli_rules_load(&r, argv + optind, (size_t)(argc - optind), env_schema(&env),
-                            env.snap ? &env.ids : NULL, d);
+    rc = load_rules(&o, argc, argv, &env, &r, d);
     if (rc == CLI_OK && o.out) {
         uint8_t *bytes;
         size_t len;

@@ -139,30 +139,35 @@ static rs_diag *append(rs_diags *d, rs_code code) {
     return dg;
 }
 
-rs_diag *rs_diag_at(rs_diags *d, rs_code code, const rs_source *src, rs_span span,
-                    const char *fmt, ...) {
+rs_diag *rs_diag_atv(rs_diags *d, rs_code code, const rs_source *src, rs_span span, const char *fmt,
+                     va_list ap) {
     rs_diag *dg = append(d, code);
     if (!dg) return NULL;
     dg->src = src;
     dg->span = span;
+    vsnprintf(dg->message, sizeof dg->message, fmt, ap);
+    return dg;
+}
+
+rs_diag *rs_diag_at(rs_diags *d, rs_code code, const rs_source *src, rs_span span,
+                    const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(dg->message, sizeof dg->message, fmt, ap);
+    rs_diag *dg = rs_diag_atv(d, code, src, span, fmt, ap);
     va_end(ap);
     return dg;
 }
 
 rs_diag *rs_diag_file(rs_diags *d, rs_code code, const char *file, uint32_t line, uint32_t col,
                       const char *fmt, ...) {
-    rs_diag *dg = append(d, code);
+    va_list ap;
+    va_start(ap, fmt);
+    rs_diag *dg = rs_diag_atv(d, code, NULL, rs_span_make(0, 0), fmt, ap);
+    va_end(ap);
     if (!dg) return NULL;
     snprintf(dg->file, sizeof dg->file, "%s", file ? file : "");
     dg->line = line;
     dg->col = col;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dg->message, sizeof dg->message, fmt, ap);
-    va_end(ap);
     return dg;
 }
 

@@ -90,6 +90,9 @@ void rs_diags_init(rs_diags *d);
  * only counted. Severity comes from the code table. */
 rs_diag *rs_diag_at(rs_diags *d, rs_code code, const rs_source *src, rs_span span,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same with a va_list, for wrappers that add their own bookkeeping. */
+rs_diag *rs_diag_atv(rs_diags *d, rs_code code, const rs_source *src, rs_span span, const char *fmt,
+                     va_list ap) __attribute__((format(printf, 5, 0)));
 /* Appends a diagnostic at file:line:col with no source text (snapshot loading). line 0 = no position. */
 rs_diag *rs_diag_file(rs_diags *d, rs_code code, const char *file, uint32_t line, uint32_t col,
                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));

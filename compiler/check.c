@@ -47,12 +47,11 @@ static rs_diag *report(ctx *c, rs_code code, rs_span span, const char *fmt, ...)
     if ((code == RS_E_MIXED_FORMS || code == RS_E_MISSING_NAME || code == RS_E_EMPTY_GROUP_ID) &&
         already_reported(c->d, code, c->src, c->g ? rs_span_join(c->g->span, span) : span))
         return NULL;
-    char msg[320];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rs_diag *dg = rs_diag_atv(c->d, code, c->src, span, fmt, ap);
     va_end(ap);
-    return rs_diag_at(c->d, code, c->src, span, "%s", msg);
+    return dg;
 }
 
 /* Line and column for a help line; an AST built without a source has none (0:0). */

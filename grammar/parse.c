@@ -14,12 +14,11 @@
 
 rs_diag *gp_error(rs_parser *p, rs_code code, rs_span span, const char *fmt, ...) {
     if (!p->diags) return NULL;
-    char msg[sizeof ((rs_diag *)0)->message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rs_diag *dg = rs_diag_atv(p->diags, code, p->src, span, fmt, ap);
     va_end(ap);
-    return rs_diag_at(p->diags, code, p->src, span, "%s", msg);
+    return dg;
 }
 
 static void line_col(const rs_parser *p, rs_span at, uint32_t *line, uint32_t *col) {
