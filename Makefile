@@ -42,6 +42,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all test unit e2e asan fuzz fuzz-build fuzz-replay bench clean deps
 .DELETE_ON_ERROR:
+# Objects of tests and benchmarks are kept (they are intermediate files of a pattern chain).
+.SECONDARY:
 
 all: $(BIN) $(BENCH_BINS)
 
