@@ -43,6 +43,8 @@ void cli_print_diags(const rs_diags *d, bool json);
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --as-of YYYY-MM-DD, or today. Returns false on a bad date. */
 bool cli_parse_date(const char *s, int32_t *day);
+/* --max-errors N: how many errors a run reports before it only counts them (0-100000). */
+bool cli_parse_max_errors(const char *s, size_t *max_errors);
 /* Whether stderr is a terminal (progress output and colours). */
 bool cli_stderr_tty(void);
 

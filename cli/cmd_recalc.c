@@ -15,9 +15,10 @@
 
 #define DRY_RUN_LIST 20   /* members listed per group and direction in a dry-run */
 
-static rs_diags *new_diags(void) {
+static rs_diags *new_diags(size_t max_errors) {
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
+    d->max_errors = max_errors;
     return d;
 }
 
@@ -72,11 +73,12 @@ typedef struct recalc_args {
     const char *snapshot, *state, *out, *as_of;
     bool stats, prune;
     int threads;
+    size_t max_errors;
 } recalc_args;
 
 static int recalc_usage(void) {
     return cli_usage_error("usage: roster recalc --rules DIR|FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--out deltas.jsonl] [--as-of YYYY-MM-DD] [--stats] [--prune] [--threads N]");
+                           "[--out deltas.jsonl] [--as-of YYYY-MM-DD] [--stats] [--prune] [--threads N] [--max-errors N]");
 }
 
 static int parse_recalc(int argc, char **argv, recalc_args *a) {
@@ -85,7 +87,7 @@ static int parse_recalc(int argc, char **argv, recalc_args *a) {
         {"state", required_argument, NULL, 'S'},   {"out", required_argument, NULL, 'o'},
         {"as-of", required_argument, NULL, 'a'},   {"stats", no_argument, NULL, 't'},
         {"prune", no_argument, NULL, 'p'},         {"threads", required_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0}};
+        {"max-errors", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->state = RS_STATE_DEFAULT_PATH;
     a->rules = rs_calloc((size_t)argc + 1, sizeof *a->rules);
@@ -102,6 +104,10 @@ static int parse_recalc(int argc, char **argv, recalc_args *a) {
         case 'p': a->prune = true; break;
         case 'j':
             if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-1024");
+            break;
+        case 'm':
+            if (!cli_parse_max_errors(optarg, &a->max_errors))
+                return cli_usage_error("--max-errors takes a number from 0 to 100000");
             break;
         default: return recalc_usage();
         }
@@ -135,7 +141,7 @@ int cmd_recalc(int argc, char **argv) {
     }
     static char outbuf[1 << 16];
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);   /* the delta can be millions of lines */
-    rs_diags *d = new_diags();
+    rs_diags *d = new_diags(a.max_errors);
     loaded in;
     rc = load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
     rs_recalc_stats st;
@@ -160,11 +166,12 @@ typedef struct dry_args {
     const char *snapshot, *state, *as_of, *explain;
     bool json;
     int threads;
+    size_t max_errors;
 } dry_args;
 
 static int dry_usage(void) {
     return cli_usage_error("usage: roster dry-run FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--threads N]");
+                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--threads N] [--max-errors N]");
 }
 
 static int parse_dry(int argc, char **argv, dry_args *a) {
@@ -172,7 +179,7 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
         {"snapshot", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
         {"as-of", required_argument, NULL, 'a'},    {"explain", required_argument, NULL, 'e'},
         {"format", required_argument, NULL, 'f'},   {"threads", required_argument, NULL, 'j'},
-        {NULL, 0, NULL, 0}};
+        {"max-errors", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->state = RS_STATE_DEFAULT_PATH;
     optind = 1;
@@ -190,6 +197,10 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
             break;
         case 'j':
             if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-1024");
+            break;
+        case 'm':
+            if (!cli_parse_max_errors(optarg, &a->max_errors))
+                return cli_usage_error("--max-errors takes a number from 0 to 100000");
             break;
         default: return dry_usage();
         }
@@ -394,7 +405,7 @@ int cmd_dry_run(int argc, char **argv) {
     int32_t today = 0;
     if (rc == CLI_OK && !parse_as_of(a.as_of, &today)) rc = cli_usage_error("--as-of takes YYYY-MM-DD");
     if (rc != CLI_OK) return rc;
-    rs_diags *d = new_diags();
+    rs_diags *d = new_diags(a.max_errors);
     loaded in;
     rc = load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
     rs_dry_run dr;
@@ -489,7 +500,7 @@ int cmd_members(int argc, char **argv) {
     if (optind != argc - 1) return members_usage();
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("--format takes text or json, not '%s'", format);
-    rs_diags *d = new_diags();
+    rs_diags *d = new_diags(0);
     rs_state *st = NULL;
     int rc = rs_state_open(&st, state, RS_STATE_READ, d) == 0 ? CLI_OK : CLI_USAGE;
     if (rc == CLI_OK && !st) {

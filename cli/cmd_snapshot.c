@@ -20,19 +20,24 @@ int cmd_snapshot(int argc, char **argv) {
     bool pack = strcmp(verb, "pack") == 0;
     if (!pack && strcmp(verb, "check") != 0) return usage();
     const char *out = NULL;
-    long max_errors = 0;
+    size_t max_errors = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc - 1, argv + 1, "o:", longopts, NULL)) != -1) {
-        if (c == 'o') out = optarg;
-        else if (c == 'm') max_errors = strtol(optarg, NULL, 10);
-        else return usage();
+        if (c == 'o') {
+            out = optarg;
+        } else if (c == 'm') {
+            if (!cli_parse_max_errors(optarg, &max_errors))
+                return cli_usage_error("--max-errors takes a number from 0 to 100000");
+        } else {
+            return usage();
+        }
     }
-    if (optind != argc - 2 || (pack && !out) || max_errors < 0) return usage();
+    if (optind != argc - 2 || (pack && !out)) return usage();
     const char *in = argv[1 + optind];
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
-    d->max_errors = (size_t)max_errors;
+    d->max_errors = max_errors;
     rs_load_opts lo = {.progress = cli_stderr_tty()};
     rs_snapshot *s = rs_snapshot_load(in, &lo, d);
     int rc = s ? CLI_OK : CLI_INVALID;

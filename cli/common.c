@@ -27,6 +27,14 @@ bool cli_parse_date(const char *s, int32_t *day) {
     return rs_date_parse(s, strlen(s), day);
 }
 
+bool cli_parse_max_errors(const char *s, size_t *max_errors) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < 0 || v > 100000) return false;
+    *max_errors = (size_t)v;
+    return true;
+}
+
 void cli_print_diags(const rs_diags *d, bool json) {
     rs_sb out = {0};
     if (json) {

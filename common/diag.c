@@ -259,7 +259,11 @@ void rs_diag_render_one(const rs_diag *dg, rs_sb *out, bool color) {
 
 void rs_diags_render_text(const rs_diags *d, rs_sb *out, bool color) {
     for (size_t i = 0; i < d->n; i++) rs_diag_render_one(&d->items[i], out, color);
-    if (d->dropped) rs_sb_printf(out, "note: %zu more diagnostics not shown\n", d->dropped);
+    if (d->dropped)
+        rs_sb_printf(out, "note: %zu more diagnostics not shown\n", d->dropped);
+    else if (d->max_errors && d->nerrors >= d->max_errors)
+        rs_sb_printf(out, "note: stopped after %zu errors (--max-errors); fix these and run again\n",
+                     d->nerrors);
 }
 
 static void json_field_str(rs_sb *out, const char *key, const char *val) {
