@@ -11,9 +11,9 @@ BUILD   := build/$(FLAVOUR)
 GEN     := $(BUILD)/gen
 CC      ?= cc
 
-PKGS     := jansson sqlite3 libcurl check
+PKGS     := jansson sqlite3 libcurl check re2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs jansson sqlite3 libcurl 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs jansson sqlite3 libcurl re2 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 OPT      ?= -O2
@@ -28,11 +28,20 @@ ifeq ($(FLAVOUR),asan)
 endif
 CPPFLAGS := -I. -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS)
 CFLAGS_ALL = -std=c11 -g $(OPT) $(SAN) -pthread -MMD -MP
-LDLIBS   := $(PKG_LIBS) -lm -pthread
+# -lstdc++: the RE2 shim (common/regex_re2.cc) is the one C++ file; links stay driven by $(CC).
+LDLIBS   := $(PKG_LIBS) -lstdc++ -lm -pthread
+# The C++ compiler that matches CC (clang -> clang++, afl-clang-fast -> afl-clang-fast++).
+ifneq ($(findstring clang,$(CC)),)
+  CXX := $(CC)++
+else
+  CXX := c++
+endif
+CXXFLAGS_ALL = -std=c++17 -g $(OPT) $(SAN) -pthread -MMD -MP -Wall -Wextra $(WERROR)
 
 MODULES  := common grammar compiler runtime connectors
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/parser.o
+LIB_CXX_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.cc))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_CXX_SRCS:%.cc=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/parser.o
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 LIB      := $(BUILD)/libroster.a
 BIN      := $(BUILD)/roster
@@ -73,6 +82,10 @@ $(BUILD)/common/utf8.o: $(GEN)/casefold_table.h
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS_ALL) -c -o $@ $<
 
 # grammar/ sources may include the generated token header.
 $(BUILD)/grammar/%.o: grammar/%.c | $(GEN)/parser.h

@@ -21,6 +21,7 @@ int cmd_snapshot(int argc, char **argv);
 int cmd_recalc(int argc, char **argv);
 int cmd_dry_run(int argc, char **argv);
 int cmd_members(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 
 /* Rule files read, parsed, checked and compiled together. */
 typedef struct cli_rules {
@@ -36,6 +37,25 @@ typedef struct cli_rules {
 int cli_rules_load(cli_rules *r, char *const *paths, size_t npaths, const rs_schema *schema,
                    const rs_idset *ids, rs_diags *d);
 void cli_rules_free(cli_rules *r);
+
+/* ---- mapping files (cmd_check.c; `roster map` is cmd_map.c) ---- */
+
+/* A mapping file read, parsed and checked (its schemas, tables and `extends` loaded). */
+typedef struct cli_mapfile {
+    rs_source *src;
+    ast_mapfile *ast;
+    struct rs_mapcheck *check;
+} cli_mapfile;
+
+/* Whether a path names a mapping file (*.map): `check` and `fmt` read those as mappings. */
+bool cli_is_mapping_path(const char *path);
+/* Returns CLI_OK, CLI_INVALID or CLI_USAGE; free with cli_mapfile_free after printing d. */
+int cli_mapfile_load(cli_mapfile *m, const char *path, rs_diags *d);
+void cli_mapfile_free(cli_mapfile *m);
+/* `roster check` of mapping files: diagnostics printed, exit code returned. */
+int cli_check_mappings(char *const *paths, size_t n, bool json);
+/* `roster fmt` of a mapping file. */
+int cli_fmt_mapping(const char *path);
 
 /* Prints diagnostics: text to stderr, or JSON lines to stdout (format "json"). */
 void cli_print_diags(const rs_diags *d, bool json);

@@ -1,4 +1,5 @@
-/* cmd_check.c: roster check, fmt, compile and disasm: the compiler's commands. */
+/* cmd_check.c: roster check, fmt, compile and disasm: the compiler's commands, for rule files and
+ * (check, fmt) mapping files. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,12 +7,20 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "runtime/snapshot.h"
+#include "compiler/mapping.h"
 
 /* Options shared by check and compile. */
 typedef struct rule_opts {
     const char *schema, *snapshot, *out, *format;
     bool disasm;
 } rule_opts;
+
+/* `check` given only mapping files needs no --schema: each mapping names its own schemas. */
+static bool only_mappings(int argc, char **argv) {
+    for (int i = optind; i < argc; i++)
+        if (!cli_is_mapping_path(argv[i])) return false;
+    return true;
+}
 
 static int parse_rule_opts(int argc, char **argv, rule_opts *o, const char *cmd) {
     static const struct option longopts[] = {
@@ -36,6 +45,7 @@ static int parse_rule_opts(int argc, char **argv, rule_opts *o, const char *cmd)
     if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0)
         return cli_usage_error("--format takes text or json, not '%s'", o->format);
     if (optind >= argc) return cli_usage_error("'roster %s' needs at least one rule file or folder", cmd);
+    if (strcmp(cmd, "check") == 0 && only_mappings(argc, argv)) return CLI_OK;
     if (!o->schema && !o->snapshot)
         return cli_usage_error("'roster %s' needs --schema schema.json (or --snapshot DIR)", cmd);
     return CLI_OK;
@@ -86,6 +96,10 @@ int cmd_check(int argc, char **argv) {
     int rc = parse_rule_opts(argc, argv, &o, "check");
     if (rc != CLI_OK) return rc;
     bool json = strcmp(o.format, "json") == 0;
+    if (only_mappings(argc, argv)) return cli_check_mappings(argv + optind, (size_t)(argc - optind), json);
+    for (int i = optind; i < argc; i++)
+        if (cli_is_mapping_path(argv[i]))
+            return cli_usage_error("check mapping files (%s) on their own, not with rule files", argv[i]);
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
     rule_env env;
@@ -169,6 +183,10 @@ int cmd_fmt(int argc, char **argv) {
     if (strcmp(to, "text") != 0 && strcmp(to, "json") != 0)
         return cli_usage_error("--to takes text or json, not '%s'", to);
     if (optind != argc - 1) return cli_usage_error("usage: roster fmt FILE [--to text|json]");
+    if (cli_is_mapping_path(argv[optind])) {
+        if (strcmp(to, "text") != 0) return cli_usage_error("mapping files have a text form only");
+        return cli_fmt_mapping(argv[optind]);
+    }
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
     rs_source *src = rs_source_load(argv[optind], d);
@@ -184,6 +202,73 @@ int cmd_fmt(int argc, char **argv) {
     }
     cli_print_diags(d, false);
     ast_file_free(f);
+    rs_source_free(src);
+    free(d);
+    return rc;
+}
+
+/* ---- mapping files ---- */
+
+bool cli_is_mapping_path(const char *path) {
+    size_t n = strlen(path);
+    return n > 4 && strcmp(path + n - 4, ".map") == 0;
+}
+
+/* One mapping file read, parsed and checked; what the diagnostics point into stays alive until
+ * cli_mapfile_free. */
+int cli_mapfile_load(cli_mapfile *m, const char *path, rs_diags *d) {
+    memset(m, 0, sizeof *m);
+    m->src = rs_source_load(path, d);
+    if (!m->src) return CLI_USAGE;
+    m->ast = rs_parse_mapping(m->src, d);
+    if (!m->ast) return CLI_INVALID;
+    char *dir = rs_path_dir(path);
+    m->check = rs_map_check(m->ast, dir, d);
+    free(dir);
+    return rs_diags_has_errors(d) ? CLI_INVALID : CLI_OK;
+}
+
+void cli_mapfile_free(cli_mapfile *m) {
+    rs_mapcheck_free(m->check);
+    ast_mapfile_free(m->ast);
+    rs_source_free(m->src);
+    memset(m, 0, sizeof *m);
+}
+
+static int worse(int a, int b) { return a == CLI_USAGE || b == CLI_USAGE ? CLI_USAGE : a > b ? a : b; }
+
+int cli_check_mappings(char *const *paths, size_t n, bool json) {
+    rs_diags *d = rs_malloc(sizeof *d);
+    rs_diags_init(d);
+    cli_mapfile *files = rs_calloc(n + 1, sizeof *files);
+    int rc = CLI_OK;
+    size_t nmaps = 0;
+    for (size_t i = 0; i < n; i++) {
+        rc = worse(rc, cli_mapfile_load(&files[i], paths[i], d));
+        nmaps += files[i].ast ? files[i].ast->nmaps : 0;
+    }
+    cli_print_diags(d, json);
+    if (rc == CLI_OK && !json) fprintf(stderr, "ok: %zu mapping file(s), %zu mapping(s) checked\n", n, nmaps);
+    for (size_t i = 0; i < n; i++) cli_mapfile_free(&files[i]);
+    free(files);
+    free(d);
+    return rc;
+}
+
+int cli_fmt_mapping(const char *path) {
+    rs_diags *d = rs_malloc(sizeof *d);
+    rs_diags_init(d);
+    rs_source *src = rs_source_load(path, d);
+    ast_mapfile *f = src ? rs_parse_mapping(src, d) : NULL;
+    int rc = !src ? CLI_USAGE : !f || rs_diags_has_errors(d) ? CLI_INVALID : CLI_OK;
+    if (rc == CLI_OK) {
+        rs_sb out = {0};
+        rs_fmt_mapping(f, &out);
+        fwrite(out.buf, 1, out.len, stdout);
+        rs_sb_free(&out);
+    }
+    cli_print_diags(d, false);
+    ast_mapfile_free(f);
     rs_source_free(src);
     free(d);
     return rc;

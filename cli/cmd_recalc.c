@@ -164,14 +164,15 @@ typedef struct dry_args {
     char **rules;
     size_t nrules;
     const char *snapshot, *state, *as_of, *explain;
-    bool json;
+    bool json, stats;
     int threads;
     size_t max_errors;
 } dry_args;
 
 static int dry_usage(void) {
     return cli_usage_error("usage: roster dry-run FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--threads N] [--max-errors N]");
+                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--stats] [--threads N] "
+                           "[--max-errors N]");
 }
 
 static int parse_dry(int argc, char **argv, dry_args *a) {
@@ -179,7 +180,8 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
         {"snapshot", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
         {"as-of", required_argument, NULL, 'a'},    {"explain", required_argument, NULL, 'e'},
         {"format", required_argument, NULL, 'f'},   {"threads", required_argument, NULL, 'j'},
-        {"max-errors", required_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+        {"max-errors", required_argument, NULL, 'm'}, {"stats", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->state = RS_STATE_DEFAULT_PATH;
     optind = 1;
@@ -190,6 +192,7 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
         case 'S': a->state = optarg; break;
         case 'a': a->as_of = optarg; break;
         case 'e': a->explain = optarg; break;
+        case 't': a->stats = true; break;
         case 'f':
             if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
                 return cli_usage_error("--format takes text or json, not '%s'", optarg);
@@ -417,6 +420,8 @@ int cmd_dry_run(int argc, char **argv) {
     /* On success stdout carries one document, so diagnostics (warnings) go to stderr as text. */
     cli_print_diags(d, a.json && rc != CLI_OK);
     if (rc == CLI_OK) rc = dry_render(&a, &in, &dr, today);
+    fflush(stdout);
+    if (rc == CLI_OK && a.stats) print_stats(&in, &dr.stats);   /* nothing is stored: store_ms is 0 */
     rs_dry_run_free(&dr);
     free_inputs(&in);
     free(d);

@@ -12,13 +12,14 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check, "check FILES... --schema S [--snapshot DIR] [--format text|json]"},
+    {"check", cmd_check, "check FILES... --schema S [--snapshot DIR] [--format text|json] | check MAPPING.map..."},
     {"fmt", cmd_fmt, "fmt FILE [--to text|json]"},
     {"compile", cmd_compile, "compile FILES... --schema S -o rules.rbc [--disasm]"},
     {"disasm", cmd_disasm, "disasm rules.rbc"},
     {"dry-run", cmd_dry_run, "dry-run FILE --snapshot S [--state DB] [--as-of DATE] [--explain MEMBER] [--format text|json]"},
     {"recalc", cmd_recalc, "recalc --rules DIR|FILES --snapshot S [--state DB] [--out deltas.jsonl] [--as-of DATE] [--stats]"},
     {"members", cmd_members, "members GROUP [--state DB] [--format text|json]"},
+    {"map", cmd_map, "map --mapping FILE --source records.jsonl [--format jsonl|table] [--id MAPPING] | map --mapping FILE --disasm"},
     {"snapshot", cmd_snapshot, "snapshot pack DIR -o org.snap | snapshot check DIR|FILE"},
 };
 

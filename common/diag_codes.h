@@ -68,6 +68,9 @@
     DIAG(509, MAP_UNKNOWN_FUNCTION,ERROR, "unknown function")                                  \
     DIAG(510, MAP_BAD_REGEX,       ERROR, "invalid regular expression")                        \
     DIAG(511, MAP_LOOKUP_TABLE,    ERROR, "lookup table missing or unreadable")                \
+    DIAG(512, MAP_BAD_SCHEMA,      ERROR, "source or target schema missing or invalid")        \
+    DIAG(513, MAP_NO_SCHEMA,       ERROR, "mapping without a `source` or `target` line")       \
+    DIAG(514, MAP_BAD_EXTENDS,     ERROR, "extended mapping set missing or invalid")           \
     DIAG(601, SNAP_SYNTAX,         ERROR, "snapshot line that is not valid JSON or CSV")       \
     DIAG(602, SNAP_MISSING_ID,     ERROR, "record without an id")                              \
     DIAG(603, SNAP_DUPLICATE_ID,   ERROR, "id used by two records")                            \

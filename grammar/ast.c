@@ -214,6 +214,8 @@ static bool value_equal(const ast_value *a, const ast_value *b) {
     return false;
 }
 
+bool ast_value_equal(const ast_value *a, const ast_value *b) { return value_equal(a, b); }
+
 static bool cond_equal(const ast_cond *a, const ast_cond *b) {
     if (a->number != b->number || a->op != b->op || a->nvalues != b->nvalues ||
         a->list_form != b->list_form || a->with_sub != b->with_sub)

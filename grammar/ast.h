@@ -170,6 +170,9 @@ void ast_expr_free(ast_expr *e);
 void ast_group_clear(ast_group *g);
 void ast_file_free(ast_file *f);
 
+/* Equality of two literal values (mapping files compare their expressions with it). */
+bool ast_value_equal(const ast_value *a, const ast_value *b);
+
 /* Structural equality, ignoring spans (used by the fmt round-trip tests and fuzzers). */
 bool ast_file_equal(const ast_file *a, const ast_file *b);
 

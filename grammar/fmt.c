@@ -47,6 +47,8 @@ static void put_value(rs_sb *out, const ast_value *v, bool json) {
     }
 }
 
+void gp_fmt_value(rs_sb *out, const ast_value *v) { put_value(out, v, false); }
+
 static void put_values(rs_sb *out, const ast_value *v, size_t n, bool json) {
     rs_sb_putc(out, json ? '[' : '(');
     for (size_t i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 #ifndef RS_GRAMMAR_H
 #define RS_GRAMMAR_H
 #include "grammar/ast.h"
+#include "grammar/map_ast.h"
 #include "common/strbuf.h"
 
 /* Text form (spec section 2). */
@@ -22,5 +23,13 @@ ast_file *rs_parse_any(rs_source *src, rs_diags *diags);
 void rs_fmt_text(const ast_file *f, rs_sb *out);
 /* Canonical JSON, the admin-console form: one group object a line for one group, else an array. */
 void rs_fmt_json(const ast_file *f, rs_sb *out);
+
+/* Mapping files (spec section 4): one or more `mapping "id" { ... }` forms, read by the same
+ * scanner and grammar. Same error contract as rs_parse_text. */
+ast_mapfile *rs_parse_mapping(const rs_source *src, rs_diags *diags);
+/* Canonical text of a mapping file: lower-case keywords, the `source`, `target`, `extends` and
+ * `table` lines first, then one mapping line each with kind and target aligned in columns, minimal
+ * parentheses, lower-case function names; whole-line comments kept in front of what follows. */
+void rs_fmt_mapping(const ast_mapfile *f, rs_sb *out);
 
 #endif

@@ -13,6 +13,7 @@
 #include "common/diag.h"
 #include "common/strbuf.h"
 #include "grammar/ast.h"
+#include "grammar/map_ast.h"
 
 /* ---- semantic values ---- */
 
@@ -84,6 +85,7 @@ typedef struct rs_lexer {
     bool skip_deep;             /* set by the parser: skip to the ')' closing the '(' just read */
     bool eof_damaged;           /* a string or a skipped region ran into the end of the input */
     bool keep_comments;
+    bool map_mode;              /* a mapping file: '.', '[', ']', '=' and the mapping keywords */
     uint32_t parens[GP_PAREN_STACK]; /* offsets of the '(' still open, for "opened here" help */
     size_t nparens, parens_lost;
     rs_sb sb;                   /* the string literal being decoded */
@@ -96,6 +98,7 @@ typedef struct rs_parser {
     const rs_source *src;
     rs_diags *diags;
     ast_file *file;             /* rule files: what has been built so far */
+    ast_mapfile *mapfile;       /* mapping files: what has been built so far */
     size_t group;               /* index of the group being read */
     bool in_group;
     gp_expr result;             /* `match` / `where` entry points: the expression */
@@ -117,6 +120,8 @@ void gp_lex_free(rs_lexer *L);
 /* Writes the token stream of src as text, one token a word: GROUP(group) STRING("x") { ... OP(is
  * any of) ( ... ). Scanner diagnostics go to diags. For tests and debugging. */
 void gp_lex_dump(const rs_source *src, rs_diags *diags, rs_sb *out);
+/* The same, with map_mode: the token stream of a mapping file. */
+void gp_lex_dump_mode(const rs_source *src, rs_diags *diags, rs_sb *out, bool map_mode);
 /* Whether s (NUL-terminated at len) scans as exactly one field name: the JSON reader accepts only
  * field names the text form can write. */
 bool gp_is_field_name(const char *s, size_t len);
@@ -177,6 +182,42 @@ bool gp_number_in_range(const char *canonical, double v);
  * expression is returned (NULL on errors). */
 ast_expr *gp_run(const rs_source *src, rs_diags *diags, const char *buf, size_t len, uint32_t base,
                  uint32_t clamp, int start, ast_file *f);
+
+/* ---- mapping files (map_parse.c) ---- */
+
+void gm_begin(rs_parser *p, gp_str *id, rs_span id_span, rs_span kw_span);
+void gm_end(rs_parser *p, rs_span span, bool closed);
+/* `KIND TARGET = EXPR`; kind is the keyword as written. */
+void gm_item(rs_parser *p, gp_word kind, rs_span kind_span, gp_word target, rs_span target_span,
+             map_expr *e, rs_span span);
+/* which: 0 source, 1 target, 2 extends. */
+void gm_line(rs_parser *p, int which, gp_str *s, rs_span s_span, rs_span span);
+void gm_table(rs_parser *p, gp_str *name, rs_span name_span, gp_str *path, rs_span path_span,
+              rs_span span);
+map_expr *gm_binary(rs_parser *p, map_expr_kind kind, map_expr *lhs, map_expr *rhs, rs_span op_span);
+map_expr *gm_not(rs_parser *p, map_expr *e, rs_span span);
+map_expr *gm_cmp(rs_parser *p, map_expr *lhs, ast_op op, rs_span op_span, map_expr *operand,
+                 rs_span span);
+map_expr *gm_between(rs_parser *p, map_expr *lhs, rs_span op_span, map_expr *lo, map_expr *hi,
+                     rs_span span);
+map_expr *gm_paren(map_expr *e, rs_span span);
+map_expr *gm_string(gp_str *s, rs_span span);
+map_expr *gm_number(const gp_num *n, bool negative, rs_span span);
+map_expr *gm_date(int32_t day, rs_span span);
+map_expr *gm_bool(bool b, rs_span span);
+map_expr *gm_path(rs_parser *p, gp_word w, rs_span span);
+map_expr *gm_path_key(rs_parser *p, map_expr *path, gp_word w, rs_span w_span, rs_span span);
+map_expr *gm_path_index(rs_parser *p, map_expr *path, const gp_num *n, rs_span step_span,
+                        rs_span span);
+map_expr *gm_path_filter(rs_parser *p, map_expr *path, gp_word key, gp_str *value,
+                         rs_span step_span, rs_span span);
+/* A call; args is a list from gm_list (or NULL for no arguments) and is consumed. */
+map_expr *gm_call(rs_parser *p, gp_word fn, rs_span fn_span, map_expr *args, rs_span span);
+/* Comma-separated expressions, collected in the args of a holder node. */
+map_expr *gm_list(map_expr *first, rs_span span);
+map_expr *gm_list_add(map_expr *list, map_expr *e);
+/* Writes a literal as the text form spells it (fmt.c). */
+void gp_fmt_value(rs_sb *out, const ast_value *v);
 
 /* Whole-line comments: attaches each to the group or item that follows it. */
 void gp_attach_comments(ast_file *f, gp_comment *c, size_t n);

@@ -338,6 +338,17 @@ static void bad_char(rs_parser *p) {
     rs_diag_help(d, "%s", bad_char_help(cp));
 }
 
+/* '.', '[', ']' and '=': tokens of mapping files only. */
+static int map_punct(rs_lexer *L, rs_span *loc) {
+    *loc = cur_span(L);
+    switch (*L->tok) {
+    case '.': return TK_DOT;
+    case '[': return TK_LBRACKET;
+    case ']': return TK_RBRACKET;
+    default: return TK_EQ;
+    }
+}
+
 /* ---- the raw scanner ---- */
 
 static int scan(rs_parser *p, RS_YYSTYPE *lval, rs_span *loc) {
@@ -375,6 +386,11 @@ static int scan(rs_parser *p, RS_YYSTYPE *lval, rs_span *loc) {
             ":"     { *loc = cur_span(L); return TK_COLON; }
             "-"     { *loc = cur_span(L); return TK_MINUS; }
             "+"     { *loc = cur_span(L); return TK_PLUS; }
+            "." | "[" | "]" | "=" {
+                if (L->map_mode) return map_punct(L, loc);
+                bad_char(p);
+                continue;
+            }
 
             'group'         { return word(L, lval, loc, TK_GROUP); }
             'name'          { return word(L, lval, loc, TK_NAME); }
@@ -446,6 +462,31 @@ static bool header_follows(const rs_lexer *L) {
     return s < L->lim && *s == '"';
 }
 
+/* In mapping files the group keywords are plain words (a source path may be `name.fullName`), and
+ * the words that start a mapping or one of its lines are keywords, case-insensitive. */
+static int map_word(int t, const RS_YYSTYPE *v) {
+    static const struct {
+        const char *word;
+        int token;
+    } words[] = {
+        {"mapping", TK_MAPPING}, {"default", TK_MKIND}, {"recommended", TK_MKIND},
+        {"custom", TK_MKIND},    {"source", TK_MSOURCE}, {"target", TK_MTARGET},
+        {"extends", TK_MEXTENDS}, {"table", TK_MTABLE},
+    };
+    switch (t) {
+    case TK_GROUP: case TK_NAME: case TK_DEPARTMENTS: case TK_MATCH: case TK_WHERE:
+    case TK_ALLOW: case TK_BLOCK: case TK_UNIT: case TK_IDENT:
+        break;
+    default:
+        return t;
+    }
+    for (size_t i = 0; i < RS_ARRAY_LEN(words); i++)
+        if (strlen(words[i].word) == v->word.len &&
+            strncasecmp(words[i].word, v->word.s, v->word.len) == 0)
+            return words[i].token;
+    return TK_IDENT;
+}
+
 /* Skips what follows a '(' nested too deep, up to the ')' that closes it (left for the parser) or
  * to a '}' or the end, and stands for it as one TOO_DEEP token. */
 static int skip_deep(rs_parser *p, rs_span *loc) {
@@ -500,6 +541,7 @@ int rs_yylex(RS_YYSTYPE *lval, rs_span *loc, rs_parser *p) {
         return skip_deep(p, loc);
     }
     int t = scan(p, lval, loc);
+    if (L->map_mode) t = map_word(t, lval);
     switch (t) {
     case TK_LBRACE:
         if (L->brace_depth++ == 0) L->brace_open = *loc;
@@ -507,7 +549,7 @@ int rs_yylex(RS_YYSTYPE *lval, rs_span *loc, rs_parser *p) {
     case TK_RBRACE:
         if (L->brace_depth > 0) L->brace_depth--;
         break;
-    case TK_GROUP:
+    case TK_GROUP: case TK_MAPPING:
         if (L->brace_depth > 0 && header_follows(L)) {
             L->held_token = t;
             L->held_word = lval->word;
@@ -600,6 +642,16 @@ static const char *token_name(int t) {
     case TK_COLON: return ":";
     case TK_MINUS: return "-";
     case TK_PLUS: return "+";
+    case TK_MAPPING: return "MAPPING";
+    case TK_MKIND: return "MKIND";
+    case TK_MSOURCE: return "MSOURCE";
+    case TK_MTARGET: return "MTARGET";
+    case TK_MEXTENDS: return "MEXTENDS";
+    case TK_MTABLE: return "MTABLE";
+    case TK_DOT: return ".";
+    case TK_LBRACKET: return "[";
+    case TK_RBRACKET: return "]";
+    case TK_EQ: return "=";
     default: return "?";
     }
 }
@@ -609,7 +661,8 @@ static void dump_token(rs_sb *out, int t, const RS_YYSTYPE *v) {
     rs_sb_puts(out, token_name(t));
     switch (t) {
     case TK_GROUP: case TK_NAME: case TK_DEPARTMENTS: case TK_MATCH: case TK_WHERE:
-    case TK_ALLOW: case TK_BLOCK: case TK_UNIT: case TK_IDENT:
+    case TK_ALLOW: case TK_BLOCK: case TK_UNIT: case TK_IDENT: case TK_MAPPING: case TK_MKIND:
+    case TK_MSOURCE: case TK_MTARGET: case TK_MEXTENDS: case TK_MTABLE:
         rs_sb_printf(out, "(%.*s)", (int)v->word.len, v->word.s);
         break;
     case TK_STRING:
@@ -639,8 +692,13 @@ static void dump_token(rs_sb *out, int t, const RS_YYSTYPE *v) {
 }
 
 void gp_lex_dump(const rs_source *src, rs_diags *diags, rs_sb *out) {
+    gp_lex_dump_mode(src, diags, out, false);
+}
+
+void gp_lex_dump_mode(const rs_source *src, rs_diags *diags, rs_sb *out, bool map_mode) {
     rs_parser *p = rs_calloc(1, sizeof *p);
     gp_lex_init(&p->lex, src->text, src->len, 0, (uint32_t)src->len, 0);
+    p->lex.map_mode = map_mode;
     p->src = src;
     p->diags = diags;
     for (size_t n = 0;; n++) {

@@ -62,10 +62,11 @@ static void rs_yyerror(rs_span *loc, rs_parser *p, const char *msg);
     ast_cond *cond;
     gp_expr expr;
     gp_nots nots;
+    map_expr *mx;
 }
 
 /* Entry points, handed out by the scanner before the first real token. */
-%token START_FILE START_MATCH START_WHERE
+%token START_FILE START_MATCH START_WHERE START_MAPFILE
 /* Soft keywords: item keywords that may also name a field inside a condition. */
 %token <word> GROUP NAME DEPARTMENTS MATCH WHERE ALLOW BLOCK UNIT IDENT
 %token AND OR NOT TODAY TRUE FALSE WITH_SUB
@@ -76,6 +77,10 @@ static void rs_yyerror(rs_span *loc, rs_parser *p, const char *msg);
 %token <op> OPV OP0 BETWEEN
 %token <flag> RBRACE
 %token LBRACE LPAREN RPAREN COMMA COLON MINUS PLUS TOO_DEEP
+/* Mapping files only (the scanner hands these out in mapping mode; elsewhere '.', '[', ']' and '='
+ * stay bad characters with their own help). */
+%token <word> MAPPING MKIND MSOURCE MTARGET MEXTENDS MTABLE
+%token DOT LBRACKET RBRACKET EQ
 
 %type <str> gid
 %type <flag> with_sub lparen
@@ -87,6 +92,8 @@ static void rs_yyerror(rs_span *loc, rs_parser *p, const char *msg);
 %type <unit> unit
 %type <expr> mexpr mor mand munary mprim wexpr wor wand wunary wprim
 %type <nots> nots
+%type <mx> xexpr xor xand xnot xcmp xprim xatom xoperand xexprs xlit xpath xcall
+%type <word> pword
 
 %destructor { free($$.s); } <str>
 %destructor { gp_strlist_free($$); } <strlist>
@@ -94,6 +101,7 @@ static void rs_yyerror(rs_span *loc, rs_parser *p, const char *msg);
 %destructor { gp_values_free($$); } <values>
 %destructor { ast_value_clear(&$$); } <value>
 %destructor { ast_expr_free($$.e); } <expr>
+%destructor { map_expr_free($$); } <mx>
 
 %%
 
@@ -101,6 +109,7 @@ start
     : START_FILE groups
     | START_MATCH mexpr                 { p->result = $2; }
     | START_WHERE wexpr                 { p->result = $2; }
+    | START_MAPFILE mappings
     ;
 
 groups
@@ -264,6 +273,111 @@ wprim
     | lparen TOO_DEEP RPAREN            { $$ = gp_too_deep(p, $1, @$); }
     ;
 
+/* ---- mapping files (spec section 4): the same literals, operators and `and`/`or`/`not`, plus
+ * source paths, function calls and one `KIND TARGET = EXPR` line per target field ---- */
+
+mappings
+    : %empty
+    | mappings mapping
+    | mappings error                    { gp_recovered(p); }
+    ;
+
+mapping
+    : MAPPING gid                       { (void)$1; gm_begin(p, &$2, @2, @1); }
+      lbrace mitems RBRACE              { gm_end(p, @$, !$6); }
+    ;
+
+mitems
+    : %empty
+    | mitems mitem
+    ;
+
+mitem
+    : MKIND IDENT EQ                    { gp_expr_begin(p); }
+      xexpr                             { gm_item(p, $1, @1, $2, @2, $5, @$); }
+    | MSOURCE STRING                    { (void)$1; gm_line(p, 0, &$2, @2, @$); }
+    | MTARGET STRING                    { (void)$1; gm_line(p, 1, &$2, @2, @$); }
+    | MEXTENDS STRING                   { (void)$1; gm_line(p, 2, &$2, @2, @$); }
+    | MTABLE STRING EQ STRING           { (void)$1; gm_table(p, &$2, @2, &$4, @4, @$); }
+    | error                             { gp_recovered(p); }
+    ;
+
+xexpr
+    : xor
+    ;
+
+xor
+    : xand
+    | xor OR xand                       { $$ = gm_binary(p, MAP_X_OR, $1, $3, @2); }
+    ;
+
+xand
+    : xnot
+    | xand AND xnot                     { $$ = gm_binary(p, MAP_X_AND, $1, $3, @2); }
+    ;
+
+xnot
+    : xcmp
+    | NOT xnot                          { $$ = gm_not(p, $2, @$); }
+    ;
+
+xcmp
+    : xprim
+    | xprim OPV xoperand                { $$ = gm_cmp(p, $1, $2, @2, $3, @$); }
+    | xprim OP0                         { $$ = gm_cmp(p, $1, $2, @2, NULL, @$); }
+    | xprim BETWEEN xprim AND xprim     { $$ = gm_between(p, $1, @2, $3, $5, @$); }
+    ;
+
+/* A parenthesised operand is a list: `city is any of ("A", "B")`. */
+xoperand
+    : xatom
+    | LPAREN xexprs RPAREN              { $$ = $2; $$->list_form = true; $$->span = @$; }
+    ;
+
+xprim
+    : xatom
+    | LPAREN xexpr RPAREN               { $$ = gm_paren($2, @$); }
+    ;
+
+xatom
+    : xlit
+    | xpath
+    | xcall
+    ;
+
+xlit
+    : STRING                            { $$ = gm_string(&$1, @1); }
+    | NUMBER                            { $$ = gm_number(&$1, false, @$); }
+    | MINUS NUMBER                      { $$ = gm_number(&$2, true, @$); }
+    | DATE                              { $$ = gm_date($1, @1); }
+    | TRUE                              { $$ = gm_bool(true, @1); }
+    | FALSE                             { $$ = gm_bool(false, @1); }
+    ;
+
+xpath
+    : IDENT                             { $$ = gm_path(p, $1, @1); }
+    | xpath DOT pword                   { $$ = gm_path_key(p, $1, $3, @3, @$); }
+    | xpath LBRACKET NUMBER RBRACKET    { $$ = gm_path_index(p, $1, &$3, @2, @$); }
+    | xpath LBRACKET pword EQ STRING RBRACKET {
+                                          $$ = gm_path_filter(p, $1, $3, &$5, rs_span_join(@2, @6), @$);
+                                        }
+    ;
+
+/* After '.', any word is a key: mapping keywords too. */
+pword
+    : IDENT | MAPPING | MKIND | MSOURCE | MTARGET | MEXTENDS | MTABLE
+    ;
+
+xcall
+    : IDENT LPAREN RPAREN               { $$ = gm_call(p, $1, @1, NULL, @$); }
+    | IDENT LPAREN xexprs RPAREN        { $$ = gm_call(p, $1, @1, $3, @$); }
+    ;
+
+xexprs
+    : xexpr                             { $$ = gm_list($1, @1); }
+    | xexprs COMMA xexpr                { $$ = gm_list_add($1, $3); }
+    ;
+
 %%
 
 /* ---- syntax errors in an administrator's words ---- */
@@ -274,6 +388,7 @@ enum {
     X_RPAREN = 1 << 5, X_RBRACE = 1 << 6, X_LBRACE = 1 << 7, X_COMMA = 1 << 8,
     X_OR = 1 << 9, X_GROUP = 1 << 10, X_STRING = 1 << 11, X_NUMBER = 1 << 12,
     X_UNIT = 1 << 13, X_EXPR = 1 << 14, X_AND = 1 << 15, X_WITH_SUB = 1 << 16, X_END = 1 << 17,
+    X_MAPPING = 1 << 18, X_MITEM = 1 << 19, X_EQ = 1 << 20, X_RBRACKET = 1 << 21,
 };
 
 static unsigned expect_class(yysymbol_kind_t k) {
@@ -301,6 +416,12 @@ static unsigned expect_class(yysymbol_kind_t k) {
     case YYSYMBOL_NOT: return X_EXPR;
     case YYSYMBOL_WITH_SUB: return X_WITH_SUB;
     case YYSYMBOL_YYEOF: return X_END;
+    case YYSYMBOL_MAPPING: return X_MAPPING;
+    case YYSYMBOL_MKIND: case YYSYMBOL_MSOURCE: case YYSYMBOL_MTARGET: case YYSYMBOL_MEXTENDS:
+    case YYSYMBOL_MTABLE:
+        return X_MITEM;
+    case YYSYMBOL_EQ: return X_EQ;
+    case YYSYMBOL_RBRACKET: return X_RBRACKET;
     default: return 0;
     }
 }
@@ -317,6 +438,8 @@ static unsigned expect_simplify(unsigned x) {
     if ((x & X_VALUE) && (x & X_LIST)) x &= ~(unsigned)X_LIST;
     if (x & X_ITEM) x &= ~(unsigned)(X_OR | X_AND | X_WITH_SUB | X_COMMA | X_END);
     if (x & X_RBRACE) x &= ~(unsigned)(X_OR | X_AND | X_WITH_SUB | X_COMMA);
+    /* After a complete mapping line: the next line or the end of the mapping. */
+    if (x & X_MITEM) x &= ~(unsigned)(X_OP | X_LIST | X_OR | X_AND | X_COMMA | X_END);
     return x;
 }
 
@@ -340,6 +463,10 @@ static const struct {
     {X_ITEM, "a group item (name, departments, a numbered condition, match, where, allow, block)"},
     {X_RBRACE, "'}'"},
     {X_GROUP, "`group`"},
+    {X_EQ, "'='"},
+    {X_RBRACKET, "']'"},
+    {X_MITEM, "a mapping line (default, recommended, custom, source, target, extends, table)"},
+    {X_MAPPING, "`mapping`"},
     {X_END, "the end of the text"},
 };
 
@@ -376,7 +503,8 @@ static void put_unexpected(rs_sb *sb, const rs_parser *p, yysymbol_kind_t k, rs_
     bool op = k == YYSYMBOL_OPV || k == YYSYMBOL_OP0 || k == YYSYMBOL_BETWEEN;
     bool punct = k == YYSYMBOL_LBRACE || k == YYSYMBOL_RBRACE || k == YYSYMBOL_LPAREN ||
                  k == YYSYMBOL_RPAREN || k == YYSYMBOL_COMMA || k == YYSYMBOL_COLON ||
-                 k == YYSYMBOL_MINUS || k == YYSYMBOL_PLUS;
+                 k == YYSYMBOL_MINUS || k == YYSYMBOL_PLUS || k == YYSYMBOL_DOT ||
+                 k == YYSYMBOL_LBRACKET || k == YYSYMBOL_RBRACKET || k == YYSYMBOL_EQ;
     const char *what = k == YYSYMBOL_IDENT ? "word " : k == YYSYMBOL_NUMBER ? "number "
                      : k == YYSYMBOL_LABEL ? "condition number " : k == YYSYMBOL_DATE ? "date "
                      : op ? "operator " : "";
@@ -384,9 +512,30 @@ static void put_unexpected(rs_sb *sb, const rs_parser *p, yysymbol_kind_t k, rs_
     rs_sb_printf(sb, "%s%c%.*s%c", what, q, (int)(n > 40 ? 40 : n), text + at.start, q);
 }
 
+/* Advice for mapping files; false when the general advice below fits better. */
+static bool map_syntax_help(rs_diag *d, unsigned x) {
+    if (x & X_EQ) {
+        rs_diag_help(d, "a mapping line is written: default email = lower(primaryEmail)");
+    } else if (x & X_LBRACE) {
+        rs_diag_help(d, "a mapping is written: mapping \"id\" { ... }");
+    } else if ((x & X_MAPPING) && !(x & X_MITEM)) {
+        rs_diag_help(d, "a mapping file holds mappings: mapping \"id\" { ... }");
+    } else if (x & X_MITEM) {
+        rs_diag_help(d, "each line of a mapping starts with default, recommended, custom, source, "
+                        "target, extends or table");
+    } else if (x & X_FIELD) {
+        rs_diag_help(d, "an expression is a value, a source path such as name.fullName or "
+                        "organizations[0].title, or a function call such as lower(primaryEmail)");
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* A line of advice for the commonest mistakes. */
 static void syntax_help(rs_diag *d, const rs_parser *p, yysymbol_kind_t k, unsigned x) {
     if (!d) return;
+    if (p->lex.map_mode && map_syntax_help(d, x)) return;
     if (k == YYSYMBOL_RBRACE && p->lex.synthetic_brace && p->in_group) {
         uint32_t line, col;
         rs_source_position(p->src, p->lex.brace_open.start, &line, &col);

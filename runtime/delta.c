@@ -45,6 +45,41 @@ uint32_t *rs_universe_map(const rs_universe *from, const rs_universe *to) {
     return map;
 }
 
+static bool needs_escape(const char *s, size_t len);
+
+void rs_universe_flatten(const rs_universe *u, rs_flat_universe *out) {
+    memset(out, 0, sizeof *out);
+    uint32_t n = u->n;
+    out->off = rs_malloc(((size_t)n + 1) * sizeof *out->off);
+    size_t total = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        size_t len;
+        rs_universe_id(u, j, &len);
+        out->off[j] = (uint32_t)total;
+        total += len;
+    }
+    out->off[n] = (uint32_t)total;   /* the ids of one string table: below 4 GiB */
+    out->bytes = rs_malloc(total + 16);
+    for (uint32_t j = 0; j < n; j++) {
+        size_t len;
+        const char *id = rs_universe_id(u, j, &len);
+        memcpy(out->bytes + out->off[j], id, len);
+    }
+    memset(out->bytes + total, 0, 16);
+    out->u.plain = !needs_escape(out->bytes, total);
+    out->tab.n = n;
+    out->tab.off = out->off;
+    out->tab.bytes = out->bytes;
+    out->u.tab = &out->tab;
+    out->u.n = n;
+}
+
+void rs_flat_universe_free(rs_flat_universe *f) {
+    free(f->off);
+    free(f->bytes);
+    memset(f, 0, sizeof *f);
+}
+
 static int cmp_by_id(const void *x, const void *y, void *ctx) {
     const rs_strtab *t = ctx;
     size_t la, lb;
@@ -153,12 +188,34 @@ void rs_delta_free(rs_delta *d) {
     memset(d, 0, sizeof *d);
 }
 
+/* Eight bytes at a time: the high bit of each zero byte of y (exact: no carry crosses a byte). */
+static inline uint64_t zero_bytes(uint64_t y) {
+    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+    return ~(((y & low7) + low7) | y | low7);
+}
+
+/* Bytes of x that are below 0x20, 0x7f or above, '"' or '\\'. */
+static inline uint64_t bad_bytes(uint64_t x) {
+    const uint64_t ones = 0x0101010101010101ull;
+    return zero_bytes(x & (0xe0 * ones)) | zero_bytes(x ^ ('"' * ones)) | zero_bytes(x ^ ('\\' * ones)) |
+           zero_bytes(x ^ (0x7f * ones)) | (x & (0x80 * ones));
+}
+
+/* Whether an id goes out as it is: printable ASCII without quote or backslash. Anything else takes
+ * the escaping of rs_sb_json_str (control characters, DEL, and the check of UTF-8). */
 static bool needs_escape(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\') return true;
+    uint64_t bad = 0, x;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&x, s + i, 8);
+        bad |= bad_bytes(x);
     }
-    return false;
+    if (i < len) {
+        x = 0x6161616161616161ull;   /* the tail padded with a harmless byte ('a') */
+        memcpy(&x, s + i, len - i);
+        bad |= bad_bytes(x);
+    }
+    return bad != 0;
 }
 
 /* Ids are almost always plain ASCII: copy them as they are and escape only when needed. */
@@ -181,14 +238,61 @@ void rs_delta_jsonl_line(rs_sb *out, const char *group_json, size_t group_json_l
     rs_sb_put(out, "}\n", 2);
 }
 
-/* Lines of one group and op differ only in the member: the common prefix is built once. */
+/* Room for `need` more bytes (and the NUL) at the end of out; returns where they start. */
+static char *sb_room(rs_sb *out, size_t need) {
+    if (!out->buf || out->cap < out->len + need + 1) {
+        size_t cap = out->cap ? out->cap : 256;
+        while (cap < out->len + need + 1) cap *= 2;
+        out->buf = rs_realloc(out->buf, cap);
+        out->cap = cap;
+    }
+    return out->buf + out->len;
+}
+
+#define JSONL_BLOCK 512   /* lines sized and written at a time */
+#define JSONL_SLACK 64    /* bytes a line may write past its end (the next line overwrites them) */
+
+/* Lines of one group and op differ only in the member: the common prefix is built once, and a block
+ * of lines whose ids need no escaping is sized first, then copied without any further check. Copies
+ * of a fixed size (the prefix in one 64-byte copy, a short id in one 16-byte copy, each then
+ * advanced by its true length) spare a call to memcpy per piece. */
 static void jsonl_run(rs_sb *out, const rs_sb *prefix, const uint32_t *pos, size_t n, const rs_universe *u) {
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        const char *id = rs_universe_id(u, pos[i], &len);
-        rs_sb_put(out, prefix->buf, prefix->len);
-        put_json_str(out, id, len);
-        rs_sb_put(out, "}\n", 2);
+    const char *pre = prefix->buf, *end = u->tab->bytes + u->tab->off[u->tab->n];
+    size_t plen = prefix->len, i = 0;
+    char pad[JSONL_SLACK] = {0};
+    bool short_pre = plen <= sizeof pad;
+    if (short_pre) memcpy(pad, pre, plen);
+    while (i < n) {
+        size_t need = JSONL_SLACK, k = i;
+        for (; k < n && k - i < JSONL_BLOCK; k++) {
+            size_t len;
+            const char *id = rs_universe_id(u, pos[k], &len);
+            if (!u->plain && needs_escape(id, len)) break;
+            need += plen + len + 4;   /* prefix, "id", }, newline */
+        }
+        char *p = sb_room(out, need);
+        for (; i < k; i++) {
+            size_t len;
+            const char *id = rs_universe_id(u, pos[i], &len);
+            if (short_pre) memcpy(p, pad, sizeof pad);
+            else memcpy(p, pre, plen);
+            p += plen;
+            *p++ = '"';
+            if (len <= 16 && (size_t)(end - id) >= 16) memcpy(p, id, 16);
+            else memcpy(p, id, len);
+            p += len;
+            memcpy(p, "\"}\n", 4);
+            p += 3;
+        }
+        out->len = (size_t)(p - out->buf);
+        out->buf[out->len] = '\0';
+        if (i < n) {   /* an id that needs escaping: the slow way */
+            size_t len;
+            const char *id = rs_universe_id(u, pos[i++], &len);
+            rs_sb_put(out, pre, plen);
+            put_json_str(out, id, len);
+            rs_sb_put(out, "}\n", 2);
+        }
     }
 }
 

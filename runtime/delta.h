@@ -23,6 +23,7 @@ typedef struct rs_universe {
     const rs_strtab *tab;
     const uint32_t *order;
     uint32_t n;
+    bool plain;                /* known: every id is printable ASCII without '"' or '\\' (JSON as it is) */
 } rs_universe;
 
 /* Byte order of ids: memcmp on the common prefix, then the shorter first. */
@@ -35,6 +36,19 @@ bool rs_universe_valid(const rs_universe *u);
 /* For every position of `from`, its position in `to`, or RS_NONE when the id is not in `to`.
  * malloc'd, from->n entries. Linear: one merge of the two sorted lists. */
 uint32_t *rs_universe_map(const rs_universe *from, const rs_universe *to);
+
+/* A universe's ids copied out in universe order (rs_universe_flatten): reading them in order is then
+ * sequential, where a snapshot's ids lie in member order and its universe jumps about them. The
+ * delta of record reads every added member's id, so a large delta is written from this copy. */
+typedef struct rs_flat_universe {
+    rs_universe u;             /* order NULL: position j is string j of tab */
+    rs_strtab tab;
+    uint32_t *off;
+    char *bytes;               /* followed by 16 spare bytes: short ids are copied 16 bytes at a time */
+} rs_flat_universe;
+
+void rs_universe_flatten(const rs_universe *u, rs_flat_universe *out);
+void rs_flat_universe_free(rs_flat_universe *f);
 
 /* The universe of a snapshot: its member ids sorted, and each member's position in it. */
 typedef struct rs_snap_ids {

@@ -2,6 +2,8 @@
 #include "runtime/recalc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -108,6 +110,7 @@ typedef struct cached_universe {
 struct rs_baseline {
     rs_state *st;              /* borrowed; NULL when nothing is stored */
     const rs_snap_ids *ids;
+    const rs_universe *flat;   /* ids->u laid out in order (for the delta of record), or NULL */
     int64_t same_id;           /* the stored universe equal to ids->u, 0 when none */
     cached_universe *cache;    /* usually one entry: the previous run's universe */
     size_t ncache, cap;
@@ -126,7 +129,7 @@ static void baseline_free(struct rs_baseline *b) {
 /* The universe a stored membership refers to, and how its positions map to the snapshot's. */
 static int baseline_universe(struct rs_baseline *b, int64_t id, const rs_universe **u, const uint32_t **map) {
     if (id != 0 && id == b->same_id) {
-        *u = &b->ids->u;
+        *u = b->flat ? b->flat : &b->ids->u;
         *map = NULL;
         return 0;
     }
@@ -175,29 +178,74 @@ static uint64_t hash_blob(const rs_sb *blob) {
     return rs_hash_final(&h);
 }
 
+/* ---- both cores ---- */
+
+static int thread_count(int threads) {
+    long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+typedef struct par_job {
+    void (*fn)(void *ctx, uint32_t i);
+    void *ctx;
+    uint32_t count;
+    atomic_uint next;
+} par_job;
+
+static void *par_worker(void *arg) {
+    par_job *job = arg;
+    for (uint32_t i; (i = atomic_fetch_add(&job->next, 1u)) < job->count;) job->fn(job->ctx, i);
+    return NULL;
+}
+
+/* fn(ctx, i) for every i < count, items shared out among `threads` threads (the caller is one). */
+static void parallel_for(int threads, uint32_t count, void (*fn)(void *ctx, uint32_t i), void *ctx) {
+    par_job job = {.fn = fn, .ctx = ctx, .count = count};
+    atomic_init(&job.next, 0u);
+    pthread_t tid[64];
+    int started = 0;
+    for (int t = 1; t < threads && (uint32_t)t < count; t++)
+        if (pthread_create(&tid[started], NULL, par_worker, &job) == 0) started++;
+    par_worker(&job);
+    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+}
+
 /* ---- evaluation ---- */
 
-/* Evaluates the groups marked in `needed` (all when needed is NULL) into bits[g] (by member). */
+/* Evaluates the groups marked in `needed` (all when needed is NULL) into bits[g] (by member); only
+ * those are prepared, and they share every core batch by batch. */
 static int evaluate(const rs_program *p, const rs_snapshot *s, int32_t today, int threads, const bool *needed,
                     uint64_t **bits, rs_diags *d) {
-    rs_vm *vm = rs_vm_new(p, s, today, d);
+    rs_vm *vm = rs_vm_new_groups(p, s, today, needed, d);
     if (!vm) return RS_RECALC_INVALID;
-    int rc = 0;
-    if (!needed) {
-        rc = rs_vm_eval_all(vm, bits, threads);
-    } else {
-        for (uint32_t g = 0; rc == 0 && g < p->ngroups; g++) {
-            if (!needed[g]) continue;
-            bits[g] = rs_calloc(rs_bm_words(s->nmembers) + 1, sizeof **bits);
-            rc = rs_vm_eval_group(vm, g, bits[g]);
-        }
-    }
+    int rc = rs_vm_eval_all(vm, bits, threads);
     rs_vm_free(vm);
     if (rc != 0) {
         rs_diag_file(d, RS_E_IO, "", 0, 0, "evaluating the groups failed");
         return RS_RECALC_IO;
     }
     return 0;
+}
+
+typedef struct positions_job {
+    const rs_snap_ids *ids;
+    uint64_t **bits;
+} positions_job;
+
+static void to_positions(void *ctx, uint32_t g) {
+    positions_job *job = ctx;
+    if (!job->bits[g]) return;
+    uint64_t *pos = rs_malloc((rs_bm_words(job->ids->u.n) + 1) * sizeof *pos);
+    rs_snap_ids_to_positions(job->ids, job->bits[g], pos);
+    free(job->bits[g]);
+    job->bits[g] = pos;
+}
+
+/* Every evaluated membership re-indexed in place from member indices to universe positions (the id
+ * order deltas and the state database use), groups shared among the threads. */
+static void all_to_positions(const rs_snap_ids *ids, uint64_t **bits, uint32_t ngroups, int threads) {
+    positions_job job = {ids, bits};
+    parallel_for(threads, ngroups, to_positions, &job);
 }
 
 /* ---- the delta file ---- */
@@ -207,7 +255,22 @@ typedef struct sink {
     const char *path;          /* the final name, or NULL */
     char *tmp;                 /* the temporary file renamed onto path, or NULL when writing directly */
     bool ours;                 /* we opened f */
+    uint64_t written, flushed; /* bytes written; bytes whose write-back to disk has been started */
 } sink;
+
+/* A large delta file is pushed to the disk while the rest is being formatted, so that the fsync
+ * before the commit waits for the tail only. */
+#define SINK_KICK (32u << 20)
+
+static void sink_kick(sink *k) {
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (!k->tmp || k->written - k->flushed < SINK_KICK || fflush(k->f) != 0) return;
+    (void)sync_file_range(fileno(k->f), (off_t)k->flushed, (off_t)(k->written - k->flushed), SYNC_FILE_RANGE_WRITE);
+    k->flushed = k->written;
+#else
+    (void)k;
+#endif
+}
 
 static int sink_error(const char *path, rs_diags *d, const char *what) {
     rs_diag_file(d, RS_E_IO, path ? path : "<stdout>", 0, 0, "%s: %s", what, strerror(errno));
@@ -247,6 +310,8 @@ static int sink_write(sink *k, const rs_sb *lines, rs_diags *d) {
     if (!k->f || lines->len == 0) return 0;
     if (fwrite(lines->buf, 1, lines->len, k->f) != lines->len)
         return sink_error(k->tmp ? k->tmp : k->path, d, "cannot write the delta");
+    k->written += lines->len;
+    sink_kick(k);
     return 0;
 }
 
@@ -298,15 +363,16 @@ typedef struct recalc_run {
     rs_state *st;
     rs_sgroups stored;
     rs_snap_ids ids;
+    rs_flat_universe flat;     /* ids.u in order: the ids of the delta of record */
     struct rs_baseline *base;
     uint64_t fp;
     int64_t universe_id;
     uint64_t *rule_hash;
     bool *uses_today, *needed;
-    uint64_t **bits;           /* by member index, for the evaluated groups */
-    uint64_t *pos;             /* scratch: one membership by universe position */
+    uint64_t **bits;           /* the evaluated groups' memberships, by universe position */
+    int threads;
     sink out;
-    rs_sb lines;
+    rs_sb lines[2];            /* delta lines formatted by two threads */
 } recalc_run;
 
 static int32_t today_key(const recalc_run *r, uint32_t g) {
@@ -331,7 +397,7 @@ static uint32_t decide(recalc_run *r) {
 static int store_universe(recalc_run *r) {
     double t0 = rs_now_ms();
     rs_sb blob = {0};
-    rs_state_encode_universe(&r->ids.u, &blob);
+    rs_state_encode_universe(&r->flat.u, &blob);   /* the same ids as r->ids.u, read in order */
     int rc = rs_state_put_universe(r->st, &blob, hash_blob(&blob), r->ids.u.n, &r->universe_id);
     rs_sb_free(&blob);
     r->base->same_id = r->universe_id;
@@ -339,16 +405,41 @@ static int store_universe(recalc_run *r) {
     return rc < 0 ? RS_RECALC_IO : 0;
 }
 
-#define EMIT_LINES 65536   /* lines formatted at a time: memory stays bounded for any group size */
+/* Lines formatted at a time by each of two threads: memory stays bounded for any group size (a
+ * few MB a buffer), and a large delta keeps both cores busy. */
+#define EMIT_LINES 131072
+
+typedef struct emit_part {
+    rs_sb *out;
+    const char *group;
+    const rs_delta *delta;
+    const rs_universe *old_u, *new_u;
+    size_t first, count;
+} emit_part;
+
+static void *format_part(void *arg) {
+    emit_part *e = arg;
+    rs_sb_clear(e->out);
+    if (e->count) rs_delta_jsonl(e->out, e->group, e->delta, e->old_u, e->new_u, e->first, e->count);
+    return NULL;
+}
 
 static int emit(recalc_run *r, const char *group, const rs_delta *delta, const rs_universe *old_u) {
     r->stats->adds += delta->nadds;
     r->stats->removes += delta->nremoves;
     size_t total = delta->nadds + delta->nremoves;
-    for (size_t first = 0; r->out.f && first < total; first += EMIT_LINES) {
-        rs_sb_clear(&r->lines);
-        rs_delta_jsonl(&r->lines, group, delta, old_u, &r->ids.u, first, EMIT_LINES);
-        TRY(sink_write(&r->out, &r->lines, r->d));
+    for (size_t first = 0; r->out.f && first < total; first += 2 * EMIT_LINES) {
+        size_t n0 = total - first < EMIT_LINES ? total - first : EMIT_LINES, n1 = total - first - n0;
+        if (n1 > EMIT_LINES) n1 = EMIT_LINES;
+        emit_part part[2] = {{&r->lines[0], group, delta, old_u, &r->flat.u, first, n0},
+                             {&r->lines[1], group, delta, old_u, &r->flat.u, first + n0, n1}};
+        pthread_t helper;
+        bool two = n1 > 0 && r->threads > 1 && pthread_create(&helper, NULL, format_part, &part[1]) == 0;
+        format_part(&part[0]);
+        if (two) pthread_join(helper, NULL);
+        else format_part(&part[1]);
+        TRY(sink_write(&r->out, &r->lines[0], r->d));
+        TRY(sink_write(&r->out, &r->lines[1], r->d));
     }
     return 0;
 }
@@ -356,11 +447,10 @@ static int emit(recalc_run *r, const char *group, const rs_delta *delta, const r
 static int recalc_group(recalc_run *r, uint32_t g) {
     const rs_pgroup *pg = &r->p->groups[g];
     double t0 = rs_now_ms();
-    rs_snap_ids_to_positions(&r->ids, r->bits[g], r->pos);
     const rs_sgroup *sg = rs_sgroups_find(&r->stored, pg->id);
     rs_delta delta;
     const rs_universe *old_u;
-    if (baseline_delta(r->base, sg, r->pos, &delta, &old_u) != 0) return RS_RECALC_IO;
+    if (baseline_delta(r->base, sg, r->bits[g], &delta, &old_u) != 0) return RS_RECALC_IO;
     int rc = emit(r, pg->id, &delta, old_u);
     rs_delta_free(&delta);
     double t1 = rs_now_ms();
@@ -369,7 +459,7 @@ static int recalc_group(recalc_run *r, uint32_t g) {
     rs_sgroup meta = {.id = pg->id, .name = pg->name, .source_hash = pg->source_hash,
                       .rule_hash = r->rule_hash[g], .snapshot_fp = r->fp, .today = today_key(r, g),
                       .universe = r->universe_id};
-    rc = rs_state_put_group(r->st, &meta, r->pos, r->ids.u.n);
+    rc = rs_state_put_group(r->st, &meta, r->bits[g], r->ids.u.n);
     r->stats->store_ms += rs_now_ms() - t1;
     return rc < 0 ? RS_RECALC_IO : 0;
 }
@@ -457,16 +547,36 @@ static int finish(recalc_run *r) {
     return 0;
 }
 
+typedef struct fingerprint_job {
+    const rs_snapshot *s;
+    uint64_t fp;
+} fingerprint_job;
+
+static void *fingerprint_worker(void *arg) {
+    fingerprint_job *job = arg;
+    job->fp = rs_recalc_fingerprint(job->s);
+    return NULL;
+}
+
+/* The fingerprint (a pass over the whole snapshot) on one core while the sorted ids are laid out on
+ * the other. */
 static int prepare(recalc_run *r) {
     double t0 = rs_now_ms();
-    r->fp = rs_recalc_fingerprint(r->s);
+    fingerprint_job job = {r->s, 0};
+    pthread_t helper;
+    bool two = r->threads > 1 && pthread_create(&helper, NULL, fingerprint_worker, &job) == 0;
     rs_snap_ids_init(&r->ids, r->s);
+    rs_universe_flatten(&r->ids.u, &r->flat);
+    if (two) pthread_join(helper, NULL);
+    else fingerprint_worker(&job);
+    r->fp = job.fp;
     r->stats->prepare_ms = rs_now_ms() - t0;
     if (rs_state_open(&r->st, r->o->state_path, RS_STATE_WRITE, r->d) != 0) return RS_RECALC_IO;
     if (rs_state_begin(r->st) != 0 || rs_state_groups(r->st, &r->stored) != 0) return RS_RECALC_IO;
     r->base = rs_calloc(1, sizeof *r->base);
     r->base->st = r->st;
     r->base->ids = &r->ids;
+    r->base->flat = &r->flat.u;
     return 0;
 }
 
@@ -477,11 +587,11 @@ static int run_all(recalc_run *r) {
     r->stats->groups_skipped = r->p->ngroups - n;
     if (n > 0) {
         double t0 = rs_now_ms();
-        /* One group alone runs on one core; all of them share every core. Past half the groups,
-         * evaluating the skipped ones too is the faster way (their results are not used). */
-        bool all = n * 2 > r->p->ngroups;
-        TRY(evaluate(r->p, r->s, r->o->today, r->o->threads, all ? NULL : r->needed, r->bits, r->d));
-        r->stats->eval_ms = rs_now_ms() - t0;
+        TRY(evaluate(r->p, r->s, r->o->today, r->o->threads, r->needed, r->bits, r->d));
+        double t1 = rs_now_ms();
+        r->stats->eval_ms = t1 - t0;
+        all_to_positions(&r->ids, r->bits, r->p->ngroups, r->threads);
+        r->stats->delta_ms += rs_now_ms() - t1;
         TRY(store_universe(r));
     }
     TRY(sink_open(&r->out, r->o, r->d));
@@ -494,13 +604,12 @@ int rs_recalc(const rs_program *p, const rs_snapshot *s, const rs_recalc_opts *o
     memset(stats, 0, sizeof *stats);
     stats->members = s->nmembers;
     stats->groups = p->ngroups;
-    recalc_run r = {.p = p, .s = s, .o = o, .stats = stats, .d = d};
+    recalc_run r = {.p = p, .s = s, .o = o, .stats = stats, .d = d, .threads = thread_count(o->threads)};
     size_t ng = (size_t)p->ngroups + 1;
     r.rule_hash = rs_calloc(ng, sizeof *r.rule_hash);
     r.uses_today = rs_calloc(ng, sizeof *r.uses_today);
     r.needed = rs_calloc(ng, sizeof *r.needed);
     r.bits = rs_calloc(ng, sizeof *r.bits);
-    r.pos = rs_calloc(rs_bm_words(s->nmembers) + 1, sizeof *r.pos);
     int rc = run_all(&r);
     if (rc != 0) {
         rs_state_rollback(r.st);
@@ -510,13 +619,14 @@ int rs_recalc(const rs_program *p, const rs_snapshot *s, const rs_recalc_opts *o
     baseline_free(r.base);
     rs_sgroups_free(&r.stored);
     rs_snap_ids_free(&r.ids);
+    rs_flat_universe_free(&r.flat);
     for (uint32_t g = 0; g < p->ngroups; g++) free(r.bits[g]);
     free(r.bits);
-    free(r.pos);
     free(r.needed);
     free(r.uses_today);
     free(r.rule_hash);
-    rs_sb_free(&r.lines);
+    rs_sb_free(&r.lines[0]);
+    rs_sb_free(&r.lines[1]);
     return rc;
 }
 
@@ -534,28 +644,47 @@ static int find_same_universe(rs_dry_run *dr) {
 int rs_dry_run_compute(rs_dry_run *dr, const rs_program *p, const rs_snapshot *s, const char *state_path,
                        int32_t today, int threads, rs_diags *d) {
     memset(dr, 0, sizeof *dr);
+    rs_recalc_stats *st = &dr->stats;
+    st->members = s->nmembers;
+    st->groups = st->groups_evaluated = p->ngroups;
+    double t0 = rs_now_ms();
     rs_snap_ids_init(&dr->ids, s);
     dr->base = rs_calloc(1, sizeof *dr->base);
     dr->base->ids = &dr->ids;
     if (rs_state_open(&dr->st, state_path, RS_STATE_READ, d) != 0) return RS_RECALC_IO;
     dr->base->st = dr->st;
     if (dr->st && (rs_state_groups(dr->st, &dr->stored) != 0 || find_same_universe(dr) != 0)) return RS_RECALC_IO;
+    double t1 = rs_now_ms();
+    st->prepare_ms = t1 - t0;
     dr->ngroups = p->ngroups;
     dr->groups = rs_calloc((size_t)p->ngroups + 1, sizeof *dr->groups);
     uint64_t **bits = rs_calloc((size_t)p->ngroups + 1, sizeof *bits);
     int rc = evaluate(p, s, today, threads, NULL, bits, d);
     for (uint32_t g = 0; g < p->ngroups; g++) dr->groups[g].bits = bits[g];
-    free(bits);
-    if (rc != 0) return rc;
-    uint64_t *pos = rs_calloc(rs_bm_words(s->nmembers) + 1, sizeof *pos);
+    double t2 = rs_now_ms();
+    st->eval_ms = t2 - t1;
+    if (rc != 0) {
+        free(bits);
+        return rc;
+    }
+    /* by position for the deltas; the members by index stay for the listing and --explain */
+    size_t words = rs_bm_words(s->nmembers) ? rs_bm_words(s->nmembers) : 1;   /* as rs_vm_eval_all gives */
+    for (uint32_t g = 0; g < p->ngroups; g++) {
+        bits[g] = rs_malloc(words * sizeof **bits);
+        memcpy(bits[g], dr->groups[g].bits, words * sizeof **bits);
+    }
+    all_to_positions(&dr->ids, bits, p->ngroups, thread_count(threads));
     for (uint32_t g = 0; rc == 0 && g < p->ngroups; g++) {
         rs_dry_group *dg = &dr->groups[g];
         dg->group = g;
         dg->stored = rs_sgroups_find(&dr->stored, p->groups[g].id);
-        rs_snap_ids_to_positions(&dr->ids, dg->bits, pos);
-        if (baseline_delta(dr->base, dg->stored, pos, &dg->delta, &dg->old_u) != 0) rc = RS_RECALC_IO;
+        if (baseline_delta(dr->base, dg->stored, bits[g], &dg->delta, &dg->old_u) != 0) rc = RS_RECALC_IO;
+        st->adds += dg->delta.nadds;
+        st->removes += dg->delta.nremoves;
     }
-    free(pos);
+    for (uint32_t g = 0; g < p->ngroups; g++) free(bits[g]);
+    free(bits);
+    st->delta_ms = rs_now_ms() - t2;
     return rc;
 }
 

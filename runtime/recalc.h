@@ -73,6 +73,7 @@ typedef struct rs_dry_run {
     rs_dry_group *groups;      /* one per program group, in program order */
     uint32_t ngroups;
     struct rs_baseline *base;  /* private */
+    rs_recalc_stats stats;     /* prepare (ids, stored groups), eval, delta; nothing is stored */
 } rs_dry_run;
 
 /* Evaluates every group of p and compares it with the state database at state_path, opened

@@ -6,7 +6,12 @@
  * per-member structure is built. What a loader must not trust is checked first: the header, the
  * checksum of the header and section table, each section's place and length, then one linear pass
  * over the arrays (offsets monotonic, codes below their dictionary's size, indices below n, a
- * consistent Euler tour), so that nothing that reads the snapshot later can step out of bounds. */
+ * consistent Euler tour), so that nothing that reads the snapshot later can step out of bounds.
+ *
+ * After the sections the schema implies, a file may carry the members-by-value postings of its code
+ * columns (snapshot.h, rs_column.post_*): three sections per column that has them. They depend only
+ * on the snapshot, so packing builds them once and every run that maps the file reads them instead
+ * of sorting members by value again. A file without them loads as before. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -40,6 +45,111 @@ uint64_t rs_snap_checksum(const void *header, const void *table, size_t table_by
 
 static uint64_t align8(uint64_t x) { return (x + 7) & ~(uint64_t)7; }
 
+/* ---- postings: members by value ---- */
+
+/* Section kinds of the postings, after the sections the schema implies (rs_sectag, in
+ * snapshot_int.h, lists those); numbered apart so that list can grow. */
+enum { SEC_POST_COUNT = 64, SEC_POST_OFF, SEC_POST_BYTES };
+
+uint32_t rs_column_code_space(const rs_snapshot *s, const rs_column *c) {
+    if (!c->codes) return 0;
+    switch (c->field->type) {
+    case RS_T_TEXT: return c->dict.raw.n;
+    case RS_T_OPTION: return (uint32_t)c->field->noptions;
+    case RS_T_BOOL: return 2;
+    case RS_T_PERSONNEL: return s->nmembers;
+    case RS_T_DEPARTMENT: return s->depts.n;
+    default: return 0;
+    }
+}
+
+/* Whether a column gets postings: personnel columns have their reverse edges already, and a text
+ * column of many distinct values (names, e-mail addresses) would pay 8 bytes a value and a few a
+ * member for lists that rules seldom read (the VM finds those members with one pass instead). */
+static bool wants_postings(const rs_snapshot *s, const rs_column *c) {
+    rs_type t = c->field->type;
+    uint32_t space = rs_column_code_space(s, c);
+    if (space == 0 || (t != RS_T_TEXT && t != RS_T_OPTION && t != RS_T_BOOL && t != RS_T_DEPARTMENT)) return false;
+    return t != RS_T_TEXT || space <= 64 || space <= s->nmembers / RS_POST_TEXT;
+}
+
+typedef struct postings {
+    uint32_t *count, *off;
+    uint8_t *bytes;
+} postings;
+
+static uint32_t leb_len(uint32_t v) {
+    uint32_t n = 1;
+    while (v >= 0x80) v >>= 7, n++;
+    return n;
+}
+
+static uint8_t *leb_put(uint8_t *p, uint32_t v) {
+    while (v >= 0x80) *p++ = (uint8_t)(v | 0x80), v >>= 7;
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Values [*b, *e) of member m, or false when it has none. */
+static bool member_span(const rs_column *c, uint32_t m, uint32_t *b, uint32_t *e) {
+    if (rs_bm_get(c->empty, m)) return false;
+    *b = c->offsets ? c->offsets[m] : m;
+    *e = c->offsets ? c->offsets[m + 1] : m + 1;
+    return true;
+}
+
+/* One pass counts each code's members (a member once per code, whatever it repeats) and the bytes
+ * of their gaps; a second writes the lists of the rare codes. prev[c] is the last member seen with
+ * code c, UINT32_MAX (-1) before the first, so the first gap is the member itself. */
+static void build_postings(const rs_snapshot *s, const rs_column *c, postings *out) {
+    uint32_t n = s->nmembers, space = rs_column_code_space(s, c), b, e;
+    uint32_t *prev = rs_malloc((size_t)space * sizeof *prev + 1), *size = rs_calloc((size_t)space + 1, sizeof *size);
+    out->count = rs_calloc((size_t)space + 1, sizeof *out->count);
+    out->off = rs_calloc((size_t)space + 1, sizeof *out->off);
+    memset(prev, 0xff, (size_t)space * sizeof *prev);
+    for (uint32_t m = 0; m < n; m++)
+        for (bool any = member_span(c, m, &b, &e); any && b < e; b++) {
+            uint32_t code = c->codes[b];
+            if (prev[code] == m) continue;
+            out->count[code]++;
+            size[code] += leb_len(m - prev[code] - 1);
+            prev[code] = m;
+        }
+    for (uint32_t code = 0; code < space; code++)
+        out->off[code + 1] = out->off[code] + (out->count[code] <= n / RS_POST_RARE ? size[code] : 0);
+    out->bytes = rs_malloc((size_t)out->off[space] + 1);
+    uint32_t *at = size;   /* now each code's write position */
+    memcpy(at, out->off, (size_t)space * sizeof *at);
+    memset(prev, 0xff, (size_t)space * sizeof *prev);
+    for (uint32_t m = 0; m < n; m++)
+        for (bool any = member_span(c, m, &b, &e); any && b < e; b++) {
+            uint32_t code = c->codes[b];
+            if (prev[code] == m || out->count[code] > n / RS_POST_RARE) continue;
+            at[code] = (uint32_t)(leb_put(out->bytes + at[code], m - prev[code] - 1) - out->bytes);
+            prev[code] = m;
+        }
+    free(size);
+    free(prev);
+}
+
+uint32_t rs_post_decode(const rs_snapshot *s, const rs_column *col, uint32_t c, uint32_t *out) {
+    if (!col->post_off || c >= col->post_codes) return 0;
+    const uint8_t *p = col->post_bytes + col->post_off[c], *end = col->post_bytes + col->post_off[c + 1];
+    uint32_t want = col->post_count[c], k = 0;
+    uint64_t m = UINT64_MAX;   /* -1: the first gap is the member itself */
+    while (k < want && p < end) {
+        uint64_t gap = 0;
+        for (unsigned shift = 0; p < end && shift < 35; shift += 7) {
+            gap |= (uint64_t)(*p & 0x7f) << shift;
+            if (!(*p++ & 0x80)) break;
+        }
+        m += gap + 1;
+        if (m >= s->nmembers) break;   /* only a damaged file gets here */
+        out[k++] = (uint32_t)m;
+    }
+    return k;
+}
+
 /* ---- the section list: one function for both directions ---- */
 
 typedef struct slot {
@@ -53,7 +163,7 @@ typedef struct slots {
     bool data;                 /* false: only tags, columns and element sizes (loading) */
 } slots;
 
-static void add(slots *L, rs_sectag tag, uint16_t elem, uint32_t column, const void *data, uint64_t count) {
+static void add(slots *L, int tag, uint16_t elem, uint32_t column, const void *data, uint64_t count) {
     RS_GROW(L->v, L->cap, L->n + 1);
     slot *s = &L->v[L->n++];
     memset(s, 0, sizeof *s);
@@ -107,6 +217,36 @@ static void layout(const rs_snapshot *s, bool data, const char *schema_text, slo
     add(L, SEC_DEPT_TOUT, 4, 0, s->depts.tout, nd);
     add(L, SEC_DEPT_BY_TIN, 4, 0, s->depts.by_tin, nd);
     for (uint32_t c = 0; c < s->schema->nfields; c++) add_column(L, s, c);
+}
+
+/* The postings sections, after the ones layout() gives: per column that wants them, counts,
+ * offsets, bytes. post[c] holds column c's (packing only). */
+static void layout_postings(const rs_snapshot *s, const postings *post, slots *L) {
+    for (uint32_t c = 0; c < s->schema->nfields; c++) {
+        const rs_column *col = &s->columns[c];
+        if (!wants_postings(s, col)) continue;
+        uint32_t space = rs_column_code_space(s, col);
+        const postings *p = post ? &post[c] : NULL;
+        add(L, SEC_POST_COUNT, 4, c, p ? p->count : NULL, space);
+        add(L, SEC_POST_OFF, 4, c, p ? p->off : NULL, (uint64_t)space + 1);
+        add(L, SEC_POST_BYTES, 1, c, p ? p->bytes : NULL, p ? p->off[space] : 0);
+    }
+}
+
+static postings *build_all_postings(const rs_snapshot *s) {
+    postings *post = rs_calloc(s->schema->nfields + 1, sizeof *post);
+    for (uint32_t c = 0; c < s->schema->nfields; c++)
+        if (wants_postings(s, &s->columns[c])) build_postings(s, &s->columns[c], &post[c]);
+    return post;
+}
+
+static void free_postings(postings *post, size_t n) {
+    for (size_t c = 0; post && c < n; c++) {
+        free(post[c].count);
+        free(post[c].off);
+        free(post[c].bytes);
+    }
+    free(post);
 }
 
 /* ---- packing ---- */
@@ -209,6 +349,8 @@ int rs_snapshot_pack(const rs_snapshot *s, const char *out_path, rs_diags *d) {
     char *text = schema_text(s->schema);
     slots L;
     layout(s, true, text, &L);
+    postings *post = build_all_postings(s);
+    layout_postings(s, post, &L);
     int err = 0;
     FILE *f = fopen(tmp, "wb");
     if (!f) err = errno;
@@ -222,6 +364,7 @@ int rs_snapshot_pack(const rs_snapshot *s, const char *out_path, rs_diags *d) {
         else sync_parent(out_path);
     }
     if (err) rs_diag_file(d, RS_E_IO, out_path, 0, 0, "cannot write the .snap file: %s", strerror(err));
+    free_postings(post, s->schema->nfields);
     free(L.v);
     free(text);
     free(tmp);
@@ -356,28 +499,58 @@ static bool attach(mapped *m, rs_snapshot *s, const rs_snap_section *sec, const 
         if (count != u32_at(col->rev_off, n)) return bad(m, "column '%s': reverse edges disagree with their offsets", col->field->name);
         col->rev = p;
         return true;
+    case SEC_POST_COUNT:
+        col->post_codes = (uint32_t)count;
+        col->post_count = p;
+        return true;   /* its length was checked against the layout */
+    case SEC_POST_OFF:
+        col->post_off = p;
+        return true;
+    case SEC_POST_BYTES:
+        if (count != u32_at(col->post_off, col->post_codes))
+            return bad(m, "column '%s': postings disagree with their offsets", col->field->name);
+        col->post_bytes = p;
+        return true;
     default: return bad(m, "unknown section kind %u", sec->tag);
     }
 }
 
-/* Walks the section table against the layout the schema implies. */
-static bool attach_all(mapped *m, rs_snapshot *s, const rs_snap_header *h) {
+/* Sections [from, L->n) of the table against the layout; a section whose length the layout fixes
+ * (want->count, nonzero only for postings) must have it. */
+static bool attach_range(mapped *m, rs_snapshot *s, const rs_snap_header *h, const slots *L, size_t from) {
     const unsigned char *tp = m->base + sizeof *h;
-    slots L;
-    layout(s, false, NULL, &L);
-    bool ok = true;
-    if (L.n != h->nsections) ok = bad(m, "%u sections where the schema implies %zu", h->nsections, L.n);
     uint64_t start = align8(sizeof *h + (uint64_t)h->nsections * sizeof(rs_snap_section));
-    for (size_t i = 1; i < L.n && ok; i++) {
+    bool ok = true;
+    for (size_t i = from; i < L->n && ok; i++) {
         rs_snap_section sec;
         memcpy(&sec, tp + i * sizeof sec, sizeof sec);
-        const rs_snap_section *want = &L.v[i].sec;
+        const rs_snap_section *want = &L->v[i].sec;
         if (sec.tag != want->tag || sec.column != want->column || sec.elem_size != want->elem_size)
             ok = bad(m, "section %zu is not the one the schema implies", i);
         else if (sec.offset % 8 || sec.offset < start || sec.offset > m->size ||
                  sec.count > (m->size - sec.offset) / sec.elem_size)
             ok = bad(m, "section %zu is misaligned or lies outside the file", i);
+        else if (want->tag != SEC_POST_BYTES && want->count && sec.count != want->count)
+            ok = bad(m, "section %zu: postings of the wrong length", i);
         else ok = attach(m, s, &sec, m->base + sec.offset);
+    }
+    return ok;
+}
+
+/* Walks the section table against the layout the schema implies, then the postings when the file
+ * has them (their lengths depend on the dictionaries, known only once those are attached). */
+static bool attach_all(mapped *m, rs_snapshot *s, const rs_snap_header *h) {
+    slots L;
+    layout(s, false, NULL, &L);
+    size_t base = L.n;
+    bool ok = true;
+    if (h->nsections < base) ok = bad(m, "%u sections where the schema implies %zu", h->nsections, base);
+    if (ok) ok = attach_range(m, s, h, &L, 1);
+    if (ok && h->nsections > base) {
+        L.data = true;   /* keep the lengths: they are what the postings must have */
+        layout_postings(s, NULL, &L);
+        if (L.n != h->nsections) ok = bad(m, "%u sections where the schema implies %zu", h->nsections, L.n);
+        else ok = attach_range(m, s, h, &L, base);
     }
     free(L.v);
     return ok;
@@ -469,6 +642,8 @@ static bool check_column(mapped *m, const rs_snapshot *s, const rs_column *c) {
         if (!monotonic(c->rev_off, (size_t)n + 1)) return bad(m, "column '%s': reverse offsets out of order", f->name);
         if (!all_below(c->rev, c->rev_off[n], n)) return bad(m, "column '%s': reverse edge out of range", f->name);
     }
+    if (c->post_off && !monotonic(c->post_off, (size_t)c->post_codes + 1))
+        return bad(m, "column '%s': postings offsets out of order", f->name);
     return true;
 }
 

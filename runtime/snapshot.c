@@ -2,7 +2,7 @@
  * offers whatever it was loaded from: lookups by id, the id set for the checker, freeing.
  *
  * Reading is one pass per file. A reader yields format-neutral records (JSONL: one line through a
- * swappable line parser, jansson for now; CSV: snapshot_csv.c); each member's values are converted
+ * swappable line parser, jsonl.c; CSV: snapshot_csv.c); each member's values are converted
  * to their field's type and appended to the column builders, so nothing per member is allocated.
  * What needs every member first (personnel ids, which may name a member further down; main
  * departments; reverse personnel edges; sorted indexes) is done once at the end. Any error refuses
@@ -106,22 +106,6 @@ void rs_record_free(rs_record *r) {
     memset(r, 0, sizeof *r);
 }
 
-uint32_t rs_record_key(rs_record *r, const char *key, size_t len) {
-    RS_GROW(r->keys, r->capkeys, r->nkeys + 1);
-    rs_rkey *k = &r->keys[r->nkeys];
-    k->key = key;
-    k->keylen = (uint32_t)len;
-    k->val = (uint32_t)r->nvals;
-    return (uint32_t)r->nkeys++;
-}
-
-rs_rval *rs_record_val(rs_record *r) {
-    RS_GROW(r->vals, r->capvals, r->nvals + 1);
-    rs_rval *v = &r->vals[r->nvals++];
-    memset(v, 0, sizeof *v);
-    return v;
-}
-
 /* ---- reading lines ---- */
 
 #define READ_CHUNK (256u << 10)
@@ -132,12 +116,14 @@ void rs_reader_close(rs_reader *r) {
     if (!r) return;
     if (r->fp) fclose(r->fp);
     json_decref(r->hold);
+    free(r->scratch);
     free(r->buf);
     free(r->acc);
     free(r->cells);
     free(r->cellv);
     for (uint32_t i = 0; i < r->nheader; i++) free(r->header[i]);
     free(r->header);
+    free(r->headerlen);
     free(r);
 }
 
@@ -226,109 +212,6 @@ bool rs_reader_line(rs_reader *r, const char **line, size_t *len, uint32_t *line
     }
 }
 
-/* ---- JSONL ---- */
-
-static bool blank(const char *s, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return false;
-    return true;
-}
-
-static void json_value(rs_record *rec, json_t *v, bool top) {
-    rs_rval *rv = rs_record_val(rec);
-    switch (json_typeof(v)) {
-    case JSON_STRING:
-        rv->kind = RV_STRING;
-        rv->str = json_string_value(v);
-        rv->len = (uint32_t)json_string_length(v);
-        break;
-    case JSON_INTEGER:
-        rv->kind = RV_NUMBER;
-        /* compared as integers: 2^53 + 1 would round to 2^53 as a double */
-        rv->inexact = json_integer_value(v) > (json_int_t)RS_SNAP_MAX_EXACT_INT ||
-                      json_integer_value(v) < -(json_int_t)RS_SNAP_MAX_EXACT_INT;
-        rv->num = (double)json_integer_value(v);
-        break;
-    case JSON_REAL:
-        rv->kind = RV_NUMBER;
-        rv->num = json_real_value(v);
-        break;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        rv->kind = RV_BOOL;
-        rv->boolean = json_is_true(v);
-        break;
-    case JSON_NULL: rv->kind = RV_NULL; break;
-    case JSON_ARRAY:
-        if (!top) {
-            rv->kind = RV_OTHER;
-            break;
-        }
-        rv->kind = RV_ARRAY;
-        rv->len = (uint32_t)json_array_size(v);
-        for (size_t i = 0; i < json_array_size(v); i++) json_value(rec, json_array_get(v, i), false);
-        break;
-    default: rv->kind = RV_OTHER; break;
-    }
-}
-
-/* The line parser of JSONL files: one object a line, parsed with jansson. */
-static rs_recstat jansson_line(rs_reader *r, const char *line, size_t len, rs_record *rec) {
-    json_decref(r->hold);
-    r->hold = NULL;
-    json_error_t err;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
-    if (!root) {
-        rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, rec->line, err.column > 0 ? (uint32_t)err.column : 0,
-                     "invalid JSON: %s", err.text);
-        return RS_REC_BAD;
-    }
-    r->hold = root;
-    if (!json_is_object(root)) {
-        rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, rec->line, 1,
-                                   "expected a JSON object, found a JSON %s",
-                                   json_is_array(root) ? "array" : "value");
-        rs_diag_help(dg, "each line holds one record: {\"id\": \"u1\", ...}");
-        return RS_REC_BAD;
-    }
-    if (json_object_size(root) > RS_SNAP_MAX_FIELDS) {
-        rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, rec->line, 0,
-                     "record with more than %u keys", RS_SNAP_MAX_FIELDS);
-        return RS_REC_BAD;
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        rs_record_key(rec, key, strlen(key));
-        json_value(rec, v, true);
-    }
-    return RS_REC_OK;
-}
-
-static rs_recstat jsonl_next(rs_reader *r, rs_record *rec) {
-    const char *line;
-    size_t len;
-    uint32_t no;
-    while (rs_reader_line(r, &line, &len, &no)) {
-        if (blank(line, len)) continue;
-        rs_record_clear(rec);
-        rec->line = no;
-        rec->text = line;
-        rec->textlen = len;
-        r->records++;
-        return r->parse_line(r, line, len, rec);
-    }
-    return r->io_error ? RS_REC_STOP : RS_REC_END;
-}
-
-rs_reader *rs_reader_open_jsonl(const char *path, rs_diags *d) {
-    rs_reader *r = rs_reader_open(path, d);
-    if (!r) return NULL;
-    r->next = jsonl_next;
-    r->parse_line = jansson_line;
-    return r;
-}
-
 /* ---- the loader ---- */
 
 typedef union slotval {
@@ -377,7 +260,8 @@ typedef struct loader {
     column_build *cols;
     int id_field, dept_field, main_field;
     int32_t *fv;                /* per field: its value's index in the current record, or -1 */
-    int key_guess[64];          /* field of the record's k-th key last time: keys keep their order */
+    rs_strbuild field_names;    /* hashed, to find a record key's field */
+    int *name_field;            /* field of each name in field_names */
     unknown_key unknown[MAX_UNKNOWN_KEYS];
     size_t nunknown;
     uint64_t unknown_more;      /* occurrences of unknown keys past the first 64 distinct, counted only */
@@ -500,7 +384,9 @@ static void grow_members(loader *L) {
     L->cap = cap;
 }
 
-static void push_value(column_build *cb, slotval v) {
+/* By pointer, so that only the member the column uses is read: copying the whole union just after
+ * scalar_value stored a 4-byte member would make the processor wait for that store. */
+static void push_value(column_build *cb, const slotval *v) {
     if (cb->nvalues == cb->capvalues) {
         size_t cap = cb->capvalues ? cb->capvalues * 2 : 1024;
         if (cb->f->type == RS_T_NUMBER) cb->nums = rs_reallocarray(cb->nums, cap, sizeof *cb->nums);
@@ -508,51 +394,32 @@ static void push_value(column_build *cb, slotval v) {
         else cb->codes = rs_reallocarray(cb->codes, cap, sizeof *cb->codes);
         cb->capvalues = cap;
     }
-    if (cb->f->type == RS_T_NUMBER) cb->nums[cb->nvalues++] = v.num;
-    else if (cb->f->type == RS_T_DATE) cb->days[cb->nvalues++] = v.day;
-    else cb->codes[cb->nvalues++] = v.code;
+    if (cb->f->type == RS_T_NUMBER) cb->nums[cb->nvalues++] = v->num;
+    else if (cb->f->type == RS_T_DATE) cb->days[cb->nvalues++] = v->day;
+    else cb->codes[cb->nvalues++] = v->code;
 }
 
 /* ---- values ---- */
 
-/* Strict JSON number syntax, so that CSV cells read as JSON numbers would. */
-static bool number_syntax(const char *s, size_t len, bool *integer) {
-    size_t i = 0;
-    if (i < len && s[i] == '-') i++;
-    if (i == len || s[i] < '0' || s[i] > '9') return false;
-    if (s[i] == '0' && i + 1 < len && s[i + 1] >= '0' && s[i + 1] <= '9') return false;
-    while (i < len && s[i] >= '0' && s[i] <= '9') i++;
-    *integer = i == len;
-    if (i < len && s[i] == '.') {
-        if (++i == len || s[i] < '0' || s[i] > '9') return false;
-        while (i < len && s[i] >= '0' && s[i] <= '9') i++;
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-')) i++;
-        if (i == len || s[i] < '0' || s[i] > '9') return false;
-        while (i < len && s[i] >= '0' && s[i] <= '9') i++;
-    }
-    return i == len;
-}
-
-/* Parses a number written as text; 0, or -1 not a number, or -2 beyond what a double holds exactly. */
+/* A CSV cell read as a JSON number would be; 0, or -1 not a number, or -2 beyond what a double
+ * holds exactly. */
 static int number_from_text(const char *s, size_t len, double *out) {
-    bool integer;
-    if (len > 400 || !number_syntax(s, len, &integer)) return -1;
+    if (len > 400) return -1;
+    rs_jnum n;
+    rs_jnum_scan(s, len, &n);
+    if (n.len == 0 || n.len != len) return -1;
+    if (n.integer) {
+        /* the digits decide: a double would round 2^53 + 1 to 2^53 */
+        if (n.ndigits > 16 || n.mantissa > (1ull << 53)) return -2;
+        *out = n.neg ? -(double)n.mantissa : (double)n.mantissa;
+        return 0;
+    }
+    if (rs_jnum_exact(&n, out)) return 0;
     char buf[404];
     memcpy(buf, s, len);
     buf[len] = '\0';
     *out = strtod(buf, NULL);
-    if (isinf(*out)) return -2;
-    if (integer) {
-        /* strtod rounds 2^53 + 1 to 2^53, so the digits decide: at most 16 digits, and none past
-         * 9007199254740992 */
-        const char *d = buf + (buf[0] == '-');
-        size_t nd = strlen(d);
-        if (nd > 16 || (nd == 16 && strcmp(d, "9007199254740992") > 0)) return -2;
-    }
-    return 0;
+    return isinf(*out) ? -2 : 0;
 }
 
 static bool text_bool(const char *s, size_t len, uint32_t *out) {
@@ -697,7 +564,7 @@ static void put_single(loader *L, const rs_record *rec, column_build *cb, const 
     } else if (!scalar_value(L, rec, cb, v, v->str, v->len, &sv)) {
         sv = (slotval){.num = 0};   /* a refused value may have been half converted */
     }
-    push_value(cb, sv);
+    push_value(cb, &sv);
 }
 
 static int cmp_u64(const void *a, const void *b) {
@@ -766,7 +633,7 @@ static void dedupe(column_build *cb, size_t start) {
 static void put_piece(loader *L, const rs_record *rec, column_build *cb, const rs_rval *v, const char *s,
                       size_t len) {
     slotval sv;
-    if (scalar_value(L, rec, cb, v, s, len, &sv)) push_value(cb, sv);
+    if (scalar_value(L, rec, cb, v, s, len, &sv)) push_value(cb, &sv);
 }
 
 /* A CSV cell of a multi-valued field: values separated by ';', empty pieces skipped. */
@@ -821,18 +688,9 @@ static void put_multi(loader *L, const rs_record *rec, column_build *cb, const r
 
 /* ---- records into members and departments ---- */
 
-static int field_of(loader *L, size_t k, const rs_rkey *key) {
-    const rs_schema *s = L->schema;
-    int guess = L->key_guess[k & 63];
-    if (guess >= 0 && (size_t)guess < s->nfields && strlen(s->fields[guess].name) == key->keylen &&
-        memcmp(s->fields[guess].name, key->key, key->keylen) == 0)
-        return guess;
-    for (size_t i = 0; i < s->nfields; i++)
-        if (strlen(s->fields[i].name) == key->keylen && memcmp(s->fields[i].name, key->key, key->keylen) == 0) {
-            L->key_guess[k & 63] = (int)i;
-            return (int)i;
-        }
-    return -1;
+static int field_of(const loader *L, const rs_rkey *key) {
+    uint32_t i = rs_sbuild_lookup(&L->field_names, key->key, key->keylen);
+    return i == RS_NONE ? -1 : L->name_field[i];
 }
 
 /* The record's id: a non-empty string within limits, or NULL after reporting why not. */
@@ -862,7 +720,7 @@ static void member_record(loader *L, const rs_record *rec) {
     size_t nf = L->schema->nfields;
     for (size_t i = 0; i < nf; i++) L->fv[i] = -1;
     for (size_t k = 0; k < rec->nkeys; k++) {
-        int fi = field_of(L, k, &rec->keys[k]);
+        int fi = field_of(L, &rec->keys[k]);
         if (fi < 0)
             unknown_key_seen(L, rec, &rec->keys[k], "is not in schema.json",
                              "declare it in schema.json to use it in rules");
@@ -1063,11 +921,7 @@ static void finish_ids(loader *L) {
 static void resolve_personnel(loader *L, column_build *cb) {
     uint32_t nrefs = cb->strs.n;
     uint32_t *map = rs_reallocarray(NULL, nrefs ? nrefs : 1, sizeof *map);
-    for (uint32_t k = 0; k < nrefs; k++) {
-        size_t len;
-        const char *s = rs_sbuild_get(&cb->strs, k, &len);
-        map[k] = rs_strtab_find(&L->member_ids, s, len);
-    }
+    rs_strtab_find_all(&L->member_ids, &cb->strs, map);
     for (uint32_t m = 0; m < L->n; m++) {
         size_t from = cb->f->multi ? cb->offsets[m] : m, to = cb->f->multi ? cb->offsets[m + 1] : m + 1;
         if (!cb->f->multi && rs_bm_get(cb->empty, m)) continue;
@@ -1209,7 +1063,13 @@ static void loader_init(loader *L, rs_schema *schema, const rs_load_opts *opts, 
         }
     }
     L->fv = rs_calloc(schema->nfields, sizeof *L->fv);
-    for (size_t k = 0; k < RS_ARRAY_LEN(L->key_guess); k++) L->key_guess[k] = -1;
+    rs_sbuild_init(&L->field_names, true);
+    L->name_field = rs_calloc(schema->nfields, sizeof *L->name_field);
+    for (size_t i = 0; i < schema->nfields; i++) {
+        bool added;
+        uint32_t k = rs_sbuild_intern(&L->field_names, schema->fields[i].name, strlen(schema->fields[i].name), &added);
+        if (added) L->name_field[k] = (int)i;
+    }
     L->id_field = rs_schema_index(schema, "id");
     L->dept_field = rs_schema_index(schema, "department");
     L->main_field = rs_schema_index(schema, "main_department");
@@ -1234,6 +1094,8 @@ static void loader_free(loader *L) {
     }
     free(L->cols);
     free(L->fv);
+    rs_sbuild_free(&L->field_names);
+    free(L->name_field);
     free(L->members_path);
     rs_schema_free(L->schema);
 }

@@ -50,7 +50,22 @@ typedef struct rs_column {
     rs_dict dict;              /* text columns only */
     /* personnel columns: who points at member j: rev[rev_off[j] .. rev_off[j+1]) */
     const uint32_t *rev_off, *rev;
+    /* Members by value, so that a test few members pass costs what it matches (the VM's selective
+     * tests). Written by rs_snapshot_pack for option, bool and department columns, and text columns
+     * of at most one distinct value per RS_POST_TEXT members (job titles, not names); NULL for a
+     * folder load and for other columns.
+     * post_count[c] members hold code c (post_codes entries). When at most one member in
+     * RS_POST_RARE does, they are stored ascending in post_bytes[post_off[c] .. post_off[c+1]) as
+     * LEB128 gaps (member - previous - 1, the previous of the first being -1); otherwise that range
+     * is empty. The loader checks the offsets, not the gaps: a reader decodes at most post_count[c]
+     * members inside the range and stops at one >= nmembers (rs_post_decode does). */
+    const uint32_t *post_count, *post_off;
+    const uint8_t *post_bytes;
+    uint32_t post_codes;
 } rs_column;
+
+#define RS_POST_RARE 16u
+#define RS_POST_TEXT 64u
 
 typedef struct rs_departments {
     uint32_t n;
@@ -90,6 +105,13 @@ uint32_t rs_snapshot_department(const rs_snapshot *s, const char *id, size_t len
 const char *rs_strtab_get(const rs_strtab *t, uint32_t i, size_t *len);
 /* Index of an exact string, or RS_NONE. */
 uint32_t rs_strtab_find(const rs_strtab *t, const char *s, size_t len);
+/* Number of codes a code column's values range over: dictionary entries (text), options, 2 (bool),
+ * members (personnel), departments; 0 for other columns and for `id`. */
+uint32_t rs_column_code_space(const rs_snapshot *s, const rs_column *c);
+/* The members holding code c of a column with postings, ascending, into out (room for
+ * c->post_count[c] entries); returns how many were written. Nothing when c's list is not stored. */
+uint32_t rs_post_decode(const rs_snapshot *s, const rs_column *col, uint32_t c, uint32_t *out);
+
 /* The id checker callbacks (compiler/check.h rs_idset) backed by this snapshot. */
 struct rs_idset;
 void rs_snapshot_idset(const rs_snapshot *s, struct rs_idset *out);

@@ -3,8 +3,10 @@
  * doubled quotes (""). Each row becomes an rs_record whose values are cell text (text_cells): the
  * loader reads numbers, dates and booleans from that text and splits multi values on ';'.
  *
- * A record is gathered line by line until its quotes balance, then split into cells in one pass;
- * the unescaped cells live in one buffer the record points into. */
+ * A record is gathered line by line until its quotes balance; most are one line, which is used
+ * where the reader holds it, and only a record of several lines is copied. It is then split into
+ * cells in one pass: an unquoted cell points into the record's text, a quoted one is unescaped into
+ * a buffer. Scans for quotes, commas and non-ASCII bytes go eight bytes at a time. */
 #include <stdlib.h>
 #include <string.h>
 #include "common/utf8.h"
@@ -19,15 +21,15 @@ typedef struct rs_csvcell {
 } rs_csvcell;
 
 /* Line and column of byte `at` of the gathered record that starts on line `first`. */
-static void acc_position(const rs_reader *r, uint32_t first, size_t at, uint32_t *line, uint32_t *col) {
+static void record_position(const rs_reader *r, uint32_t first, size_t at, uint32_t *line, uint32_t *col) {
     size_t start = 0;
     *line = first;
     for (size_t i = 0; i < at; i++)
-        if (r->acc[i] == '\n') {
+        if (r->rtext[i] == '\n') {
             (*line)++;
             start = i + 1;
         }
-    *col = rs_text_col(r->acc + start, at - start);
+    *col = rs_text_col(r->rtext + start, at - start);
 }
 
 static void acc_put(rs_reader *r, const char *s, size_t len) {
@@ -41,9 +43,16 @@ static void acc_put(rs_reader *r, const char *s, size_t len) {
     r->acclen += len;
 }
 
-/* Gathers the physical lines of the next record into r->acc: a quoted cell may span lines, and a
+static bool odd_quotes(const char *s, size_t len) {
+    bool odd = false;
+    for (const char *q = s, *end = s + len; (q = memchr(q, '"', (size_t)(end - q))) != NULL; q++) odd = !odd;
+    return odd;
+}
+
+/* Gathers the physical lines of the next record into r->rtext: a quoted cell may span lines, and a
  * record is complete when its quotes balance (a doubled quote counts twice, so parity is enough).
- * Empty lines between records are skipped. */
+ * A record of one line stays where the reader holds it; longer ones are copied into r->acc. Empty
+ * lines between records are skipped. */
 static rs_recstat gather(rs_reader *r, uint32_t *first) {
     const char *line;
     size_t len;
@@ -55,8 +64,15 @@ static rs_recstat gather(rs_reader *r, uint32_t *first) {
             if (len == 0) continue;
             *first = no;
             have = true;
+            open = odd_quotes(line, len);
+            if (!open) {
+                r->rtext = line;
+                r->rtextlen = len;
+                return RS_REC_OK;
+            }
         } else {
             acc_put(r, "\n", 1);
+            open ^= odd_quotes(line, len);
         }
         if (r->acclen + len > RS_SNAP_MAX_LINE) {
             rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, *first, 0,
@@ -65,8 +81,11 @@ static rs_recstat gather(rs_reader *r, uint32_t *first) {
             return RS_REC_STOP;
         }
         acc_put(r, line, len);
-        for (size_t i = 0; i < len; i++) open ^= line[i] == '"';
-        if (!open) return RS_REC_OK;
+        if (!open) {
+            r->rtext = r->acc;
+            r->rtextlen = r->acclen;
+            return RS_REC_OK;
+        }
     }
     if (!have) return r->io_error ? RS_REC_STOP : RS_REC_END;
     rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, *first, 0,
@@ -77,7 +96,7 @@ static rs_recstat gather(rs_reader *r, uint32_t *first) {
 
 static rs_recstat syntax_at(rs_reader *r, uint32_t first, size_t at, const char *msg, const char *help) {
     uint32_t line, col;
-    acc_position(r, first, at, &line, &col);
+    record_position(r, first, at, &line, &col);
     rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, line, col, "%s", msg);
     if (help) rs_diag_help(dg, "%s", help);
     return RS_REC_BAD;
@@ -88,11 +107,67 @@ static void push_cell(rs_reader *r, size_t *ncells, size_t *cap, const rs_csvcel
     r->cellv[(*ncells)++] = *c;
 }
 
-/* Splits the gathered record into unescaped cells (r->cellv, pointing into r->cells). */
+/* Offset of the first byte that is not valid UTF-8, or len; ASCII goes eight bytes at a time. */
+static size_t utf8_check(const char *s, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        uint64_t w = RS_SWAR_HIGHS;
+        if (len - i >= 8) memcpy(&w, s + i, 8);
+        if ((w & RS_SWAR_HIGHS) == 0) {
+            i += 8;
+            continue;
+        }
+        uint32_t cp;
+        int n = (unsigned char)s[i] < 0x80 ? 1 : rs_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        if (n == 0) return i;
+        i += (size_t)n;
+    }
+    return len;
+}
+
+/* The first comma or quote at or after i, or n. */
+static size_t cell_end(const char *a, size_t i, size_t n) {
+#if RS_SWAR
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, a + i, 8);
+        uint64_t flags = rs_swar_eq(w, ',') | rs_swar_eq(w, '"');
+        if (flags) return i + rs_swar_first(flags);
+    }
+#endif
+    while (i < n && a[i] != ',' && a[i] != '"') i++;
+    return i;
+}
+
+/* The quoted cell at a[*i] (its opening quote), unescaped into r->cells at *o. */
+static rs_recstat quoted_cell(rs_reader *r, uint32_t first, size_t *i, size_t *o) {
+    const char *a = r->rtext;
+    size_t n = r->rtextlen;
+    for (size_t k = *i + 1;;) {
+        const char *q = memchr(a + k, '"', n - k);
+        if (!q) return syntax_at(r, first, n, "a quoted cell is not closed", NULL);
+        size_t at = (size_t)(q - a);
+        memcpy(r->cells + *o, a + k, at - k);
+        *o += at - k;
+        if (at + 1 < n && a[at + 1] == '"') {   /* a doubled quote is one quote */
+            r->cells[(*o)++] = '"';
+            k = at + 2;
+            continue;
+        }
+        *i = at + 1;
+        if (*i < n && a[*i] != ',')
+            return syntax_at(r, first, *i, "unexpected character after the closing quote of a cell",
+                             "inside a quoted cell, write a quote as two quotes (\"\")");
+        return RS_REC_OK;
+    }
+}
+
+/* Splits the gathered record into cells (r->cellv): unquoted ones point into the record's text,
+ * quoted ones into r->cells. */
 static rs_recstat split(rs_reader *r, uint32_t first, size_t *ncells) {
-    const char *a = r->acc;
-    size_t n = r->acclen, i = 0, o = 0;
-    size_t bad = rs_utf8_validate(a, n);
+    const char *a = r->rtext;
+    size_t n = r->rtextlen, i = 0, o = 0;
+    size_t bad = utf8_check(a, n);
     if (bad < n) return syntax_at(r, first, bad, "invalid UTF-8", "save the file as UTF-8");
     const char *nul = memchr(a, '\0', n);
     if (nul) return syntax_at(r, first, (size_t)(nul - a), "NUL byte in the file", NULL);
@@ -102,32 +177,20 @@ static rs_recstat split(rs_reader *r, uint32_t first, size_t *ncells) {
     }
     *ncells = 0;
     for (;;) {
-        rs_csvcell c = {r->cells + o, 0, i, false};
-        size_t cs = o;
+        rs_csvcell c = {a + i, 0, i, false};
         if (i < n && a[i] == '"') {
-            c.quoted = true;
-            for (i++;; i++) {
-                if (i >= n) return syntax_at(r, first, n, "a quoted cell is not closed", NULL);
-                if (a[i] == '"' && i + 1 < n && a[i + 1] == '"') {
-                    r->cells[o++] = a[i++];
-                    continue;
-                }
-                if (a[i] == '"') break;
-                r->cells[o++] = a[i];
-            }
-            i++;
-            if (i < n && a[i] != ',')
-                return syntax_at(r, first, i, "unexpected character after the closing quote of a cell",
-                                 "inside a quoted cell, write a quote as two quotes (\"\")");
+            size_t cs = o;
+            rs_recstat st = quoted_cell(r, first, &i, &o);
+            if (st != RS_REC_OK) return st;
+            c = (rs_csvcell){r->cells + cs, (uint32_t)(o - cs), c.at, true};
         } else {
-            for (; i < n && a[i] != ','; i++) {
-                if (a[i] == '"')
-                    return syntax_at(r, first, i, "a quote inside a cell that does not start with one",
-                                     "quote the whole cell and double each quote in it: \"5\"\" screen\"");
-                r->cells[o++] = a[i];
-            }
+            size_t end = cell_end(a, i, n);
+            if (end < n && a[end] == '"')
+                return syntax_at(r, first, end, "a quote inside a cell that does not start with one",
+                                 "quote the whole cell and double each quote in it: \"5\"\" screen\"");
+            c.len = (uint32_t)(end - i);
+            i = end;
         }
-        c.len = (uint32_t)(o - cs);
         if (*ncells >= RS_SNAP_MAX_FIELDS) {
             rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, first, 0, "more than %u cells in a row",
                          RS_SNAP_MAX_FIELDS);
@@ -147,8 +210,8 @@ static rs_recstat csv_next(rs_reader *r, rs_record *rec) {
     rs_record_clear(rec);
     rec->line = first;
     rec->text_cells = true;
-    rec->text = r->acc;
-    rec->textlen = r->acclen;
+    rec->text = r->rtext;
+    rec->textlen = r->rtextlen;
     size_t ncells;
     if ((st = split(r, first, &ncells)) != RS_REC_OK) return st;
     if (ncells != r->nheader) {
@@ -159,12 +222,12 @@ static rs_recstat csv_next(rs_reader *r, rs_record *rec) {
     }
     for (size_t k = 0; k < ncells; k++) {
         const rs_csvcell *c = &r->cellv[k];
-        rs_record_key(rec, r->header[k], strlen(r->header[k]));
+        rs_record_key(rec, r->header[k], r->headerlen[k]);
         rs_rval *v = rs_record_val(rec);
         v->kind = c->len || c->quoted ? RV_STRING : RV_NULL;
         v->str = c->s;
         v->len = c->len;
-        v->at = r->acc + c->at;
+        v->at = r->rtext + c->at;
     }
     return RS_REC_OK;
 }
@@ -181,6 +244,7 @@ static bool read_header(rs_reader *r) {
     size_t ncells;
     if (st != RS_REC_OK || split(r, first, &ncells) != RS_REC_OK) return false;
     r->header = rs_calloc(ncells, sizeof *r->header);
+    r->headerlen = rs_calloc(ncells, sizeof *r->headerlen);
     for (size_t k = 0; k < ncells; k++) {
         const rs_csvcell *c = &r->cellv[k];
         bool dup = false;
@@ -192,6 +256,7 @@ static bool read_header(rs_reader *r) {
             syntax_at(r, first, c->at, msg, NULL);
             return false;
         }
+        r->headerlen[r->nheader] = c->len;
         r->header[r->nheader++] = rs_strndup(c->s, c->len);
     }
     return true;

@@ -8,6 +8,8 @@
 #ifndef RS_SNAPSHOT_INT_H
 #define RS_SNAPSHOT_INT_H
 #include <stdio.h>
+#include <string.h>
+#include "common/util.h"
 #include "runtime/snapshot.h"
 
 /* ---- limits (E0616), listed in docs/snapshot-format.md ---- */
@@ -50,6 +52,41 @@ typedef struct rs_strbuild {
     uint32_t mask;            /* slots has mask + 1 entries */
 } rs_strbuild;
 
+/* Byte scanners test eight bytes at a time: rs_swar_eq flags (by its high bit) each byte of w that
+ * equals c. A flag can be false only above a true one, so the lowest flag is always right, and
+ * rs_swar_first turns it into a byte offset (on little-endian machines; others scan byte by byte). */
+#define RS_SWAR_ONES 0x0101010101010101u
+#define RS_SWAR_HIGHS 0x8080808080808080u
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RS_SWAR 1
+#else
+#define RS_SWAR 0
+#endif
+static inline uint64_t rs_swar_eq(uint64_t w, unsigned char c) {
+    uint64_t x = w ^ (RS_SWAR_ONES * c);
+    return (x - RS_SWAR_ONES) & ~x & RS_SWAR_HIGHS;
+}
+static inline unsigned rs_swar_first(uint64_t flags) { return (unsigned)__builtin_ctzll(flags) >> 3; }
+
+/* Whether two strings of n bytes are equal: inline and a word at a time, as the strings compared
+ * while loading are short and a call to memcmp costs more than the comparison. */
+static inline bool rs_same_bytes(const char *a, const char *b, size_t n) {
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y) return false;
+        }
+        memcpy(&x, a + n - 8, 8);   /* the last 8 bytes, overlapping the words compared already */
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return false;
+    return true;
+}
+
 void rs_sbuild_init(rs_strbuild *b, bool hashed);
 void rs_sbuild_free(rs_strbuild *b);
 /* Appends s (no interning). Returns its index, or RS_NONE when the table would pass
@@ -69,6 +106,9 @@ void rs_sbuild_finish(rs_strbuild *b, rs_snap_owner *o, rs_strtab *out);
 void rs_dict_fold(const rs_strtab *raw, rs_snap_owner *o, rs_strtab *folded);
 /* The sorted index of a table: indices ordered by byte-wise string order (shorter prefix first). */
 uint32_t *rs_strtab_sort(const rs_strtab *t);
+/* For each string k of refs, its index in the finished table t, or RS_NONE: out[k]. Many strings are
+ * matched by walking both tables in sorted order, a few by binary searches. */
+void rs_strtab_find_all(const rs_strtab *t, const rs_strbuild *refs, uint32_t *out);
 /* Byte-wise order of two strings, as the sorted indexes use it. */
 int rs_str_cmp(const char *a, size_t alen, const char *b, size_t blen);
 
@@ -130,8 +170,25 @@ typedef struct rs_record {
 
 void rs_record_clear(rs_record *r);
 void rs_record_free(rs_record *r);
-uint32_t rs_record_key(rs_record *r, const char *key, size_t len);   /* appends; returns key index */
-rs_rval *rs_record_val(rs_record *r);                                /* appends a zeroed value */
+
+/* Appends a key whose value is the next one appended; returns the key's index. Inline: readers call
+ * these once per value, some twenty million times for a large members file. */
+static inline uint32_t rs_record_key(rs_record *r, const char *key, size_t len) {
+    RS_GROW(r->keys, r->capkeys, r->nkeys + 1);
+    rs_rkey *k = &r->keys[r->nkeys];
+    k->key = key;
+    k->keylen = (uint32_t)len;
+    k->val = (uint32_t)r->nvals;
+    return (uint32_t)r->nkeys++;
+}
+
+/* Appends a zeroed value. The pointer is good until the next value is appended. */
+static inline rs_rval *rs_record_val(rs_record *r) {
+    RS_GROW(r->vals, r->capvals, r->nvals + 1);
+    rs_rval *v = &r->vals[r->nvals++];
+    *v = (rs_rval){0};
+    return v;
+}
 
 /* ---- readers ---- */
 typedef enum { RS_REC_OK, RS_REC_BAD, RS_REC_END, RS_REC_STOP } rs_recstat;
@@ -148,17 +205,23 @@ struct rs_reader {
     uint64_t records;
     /* The next record (RS_REC_BAD: a bad record was reported and skipped). */
     rs_recstat (*next)(rs_reader *r, rs_record *rec);
-    /* JSONL: parses one line into rec; swappable (a faster streaming parser can replace it). */
+    /* JSONL: parses one line into rec (jsonl.c: the fast parser, or jansson for tests). */
     rs_recstat (*parse_line)(rs_reader *r, const char *line, size_t len, rs_record *rec);
     void *hold;               /* what the parsed record's strings point into (freed at the next one) */
+    char *scratch;            /* JSONL fast parser: decoded strings of the current line */
+    size_t scratchcap;
+    uint64_t handed_over;     /* JSONL fast parser: lines it gave to jansson */
     /* CSV */
-    char *acc;                /* one record's text, accumulated over lines */
+    const char *rtext;        /* the current record's text: its line in buf, or acc */
+    size_t rtextlen;
+    char *acc;                /* a record of several lines, gathered */
     size_t acclen, acccap;
-    char *cells;              /* unescaped cell text */
+    char *cells;              /* unescaped text of quoted cells */
     size_t cellcap;
     struct rs_csvcell *cellv; /* the cells of the current row */
     size_t capcellv;
     char **header;
+    uint32_t *headerlen;
     uint32_t nheader;
 };
 
@@ -173,6 +236,29 @@ void rs_reader_close(rs_reader *r);
 bool rs_reader_line(rs_reader *r, const char **line, size_t *len, uint32_t *lineno);
 /* 1-based code-point column of byte offset `at` in a line. */
 uint32_t rs_text_col(const char *line, size_t at);
+
+/* ---- JSONL line parsers (jsonl.c) ----
+ * jansson parses any line and words every syntax error. The fast parser reads the common shape (a
+ * flat object of strings, numbers, true/false/null and lists of those) itself and hands every other
+ * line to jansson, so both give the same record and the same diagnostics for every line. */
+rs_recstat rs_jsonl_parse_jansson(rs_reader *r, const char *line, size_t len, rs_record *rec);
+rs_recstat rs_jsonl_parse_fast(rs_reader *r, const char *line, size_t len, rs_record *rec);
+/* The parser rs_reader_open_jsonl installs: rs_jsonl_parse_fast; tests set the jansson one to compare
+ * whole loads. */
+extern rs_recstat (*rs_jsonl_line_parser)(rs_reader *r, const char *line, size_t len, rs_record *rec);
+
+/* A number in JSON syntax at the start of some text (CSV cells are read with the same syntax). */
+typedef struct rs_jnum {
+    size_t len;               /* its bytes; 0 when no number starts there */
+    bool neg, integer;        /* integer: no fraction and no exponent */
+    int ndigits;              /* digits before the exponent, leading zeros included */
+    uint64_t mantissa;        /* those digits as one integer, when ndigits <= 19 */
+    int32_t exp10;            /* the value is mantissa * 10^exp10 (saturated far out of range) */
+} rs_jnum;
+void rs_jnum_scan(const char *s, size_t len, rs_jnum *n);
+/* The value when one exact floating-point operation gives it (so correctly rounded, as strtod
+ * would): at most 2^53 as mantissa, a power of ten up to 10^22. false otherwise. */
+bool rs_jnum_exact(const rs_jnum *n, double *out);
 
 /* ---- the .snap file (snapfile.c; docs/snapshot-format.md) ----
  * A 64-byte header, a table of sections, then the sections, each at an 8-byte aligned offset.

@@ -4,7 +4,6 @@
  * searched by binary search on its sorted index. */
 #include <stdlib.h>
 #include <string.h>
-#include "common/strbuf.h"
 #include "common/utf8.h"
 #include "common/util.h"
 #include "runtime/snapshot_int.h"
@@ -37,45 +36,151 @@ uint32_t rs_strtab_find(const rs_strtab *t, const char *s, size_t len) {
     return RS_NONE;
 }
 
-/* ---- sorting ---- */
-
-/* Each string's first 8 bytes as a big-endian integer (zero-padded) decide most comparisons without
- * touching the string bytes: zero padding orders a proper prefix first, as rs_str_cmp does. */
-typedef struct sort_item {
-    uint64_t prefix;
-    uint32_t index;
-} sort_item;
-
-static uint64_t prefix_of(const char *s, size_t len) {
-    uint64_t p = 0;
-    for (size_t k = 0; k < 8; k++) p = (p << 8) | (k < len ? (unsigned char)s[k] : 0u);
-    return p;
+void rs_strtab_find_all(const rs_strtab *t, const rs_strbuild *refs, uint32_t *out) {
+    rs_strtab view = {refs->n, refs->off, refs->bytes, NULL};
+    size_t len;
+    if (refs->n < t->n / 16) {   /* a few binary searches cost less than a walk over t */
+        for (uint32_t k = 0; k < refs->n; k++) {
+            const char *s = rs_strtab_get(&view, k, &len);
+            out[k] = rs_strtab_find(t, s, len);
+        }
+        return;
+    }
+    uint32_t *order = rs_strtab_sort(&view), j = 0;
+    for (uint32_t i = 0; i < view.n; i++) {
+        const char *s = rs_strtab_get(&view, order[i], &len);
+        int c = 1;
+        for (; j < t->n; j++) {
+            size_t tlen;
+            const char *ts = rs_strtab_get(t, t->sorted[j], &tlen);
+            if ((c = rs_str_cmp(ts, tlen, s, len)) >= 0) break;
+        }
+        out[order[i]] = c == 0 ? t->sorted[j] : RS_NONE;
+    }
+    free(order);
 }
 
-static int cmp_items(const void *pa, const void *pb, void *ctx) {
-    const sort_item *a = pa, *b = pb;
-    if (a->prefix != b->prefix) return a->prefix < b->prefix ? -1 : 1;
-    size_t alen, blen;
-    const char *as = rs_strtab_get(ctx, a->index, &alen);
-    const char *bs = rs_strtab_get(ctx, b->index, &blen);
-    int c = rs_str_cmp(as, alen, bs, blen);
-    if (c != 0) return c;
-    return a->index < b->index ? -1 : a->index > b->index;   /* ties keep table order */
+/* ---- sorting ----
+ * The sorted index orders strings byte-wise, a proper prefix first, equal strings by index. It is
+ * built with radix sorts on 64-bit keys that hold seven string bytes at a time: the bytes at
+ * 7 * depth .. 7 * depth + 6, big-endian and zero-padded, in the top 56 bits, and in the low byte how
+ * many of them the string really has, or 8 when it goes on past them. So key order is string order
+ * as far as the key reaches (the low byte puts a proper prefix first, even before a string that goes
+ * on with zero bytes); equal keys with a low byte under 8 are equal strings, and equal keys with 8 are
+ * a group that the next seven bytes order. Every sort is stable and the first one starts in index
+ * order, so equal strings stay in index order. Each string's bytes are read once per level, mostly in
+ * table order, where comparison sorts would fetch two scattered strings per comparison. */
+
+#define KEY_BYTES 7u
+#define KEY_GOES_ON 8u
+#define SMALL_GROUP 32u
+
+static uint64_t sort_key(const rs_strtab *t, uint32_t i, size_t depth) {
+    size_t len;
+    const unsigned char *s = (const unsigned char *)rs_strtab_get(t, i, &len) + depth * KEY_BYTES;
+    size_t rest = len - depth * KEY_BYTES;   /* the group's strings all reach this far */
+    uint64_t k = 0;
+    if (rest > KEY_BYTES) {
+        for (size_t j = 0; j < KEY_BYTES; j++) k = k << 8 | s[j];
+        return k << 8 | KEY_GOES_ON;
+    }
+    for (size_t j = 0; j < KEY_BYTES; j++) k = k << 8 | (j < rest ? s[j] : 0u);
+    return k << 8 | rest;
+}
+
+/* Stable insertion sort of a few keys with their indices. */
+static void insertion_sort(uint64_t *key, uint32_t *idx, size_t n) {
+    for (size_t i = 1; i < n; i++) {
+        uint64_t k = key[i];
+        uint32_t x = idx[i];
+        size_t j = i;
+        for (; j > 0 && key[j - 1] > k; j--) {
+            key[j] = key[j - 1];
+            idx[j] = idx[j - 1];
+        }
+        key[j] = k;
+        idx[j] = x;
+    }
+}
+
+/* Stable LSD radix sort of keys with their indices, a byte per pass, skipping bytes that every key
+ * shares; key2 and idx2 are scratch of n entries. */
+static void radix_sort(uint64_t *key, uint32_t *idx, uint64_t *key2, uint32_t *idx2, size_t n) {
+    uint32_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned b = 0; b < 8; b++) count[b][(key[i] >> (8 * b)) & 0xFF]++;
+    uint64_t *k = key, *k2 = key2;
+    uint32_t *x = idx, *x2 = idx2;
+    for (unsigned b = 0; b < 8; b++) {
+        uint32_t *c = count[b];
+        if (c[(k[0] >> (8 * b)) & 0xFF] == n) continue;
+        uint32_t pos = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            uint32_t here = c[d];
+            c[d] = pos;
+            pos += here;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t to = c[(k[i] >> (8 * b)) & 0xFF]++;
+            k2[to] = k[i];
+            x2[to] = x[i];
+        }
+        uint64_t *tk = k;
+        k = k2;
+        k2 = tk;
+        uint32_t *tx = x;
+        x = x2;
+        x2 = tx;
+    }
+    if (k != key) {
+        memcpy(key, k, n * sizeof *key);
+        memcpy(idx, x, n * sizeof *idx);
+    }
+}
+
+typedef struct sort_group {
+    uint32_t start, n, depth;
+} sort_group;
+
+/* Sorts one group by its keys at its depth, then queues its runs of equal keys that go on. */
+static void sort_level(const rs_strtab *t, uint64_t *key, uint32_t *idx, uint64_t *key2, uint32_t *idx2,
+                       sort_group g, sort_group **stack, size_t *nstack, size_t *capstack) {
+    uint64_t *k = key + g.start;
+    uint32_t *x = idx + g.start;
+    for (uint32_t i = 0; i < g.n; i++) k[i] = sort_key(t, x[i], g.depth);
+    if (g.n <= SMALL_GROUP) insertion_sort(k, x, g.n);
+    else radix_sort(k, x, key2, idx2, g.n);
+    for (uint32_t i = 0, j; i < g.n; i = j) {
+        for (j = i + 1; j < g.n && k[j] == k[i]; j++) continue;
+        if (j - i > 1 && (k[i] & 0xFF) == KEY_GOES_ON) {
+            RS_GROW(*stack, *capstack, *nstack + 1);
+            (*stack)[(*nstack)++] = (sort_group){g.start + i, j - i, g.depth + 1};
+        }
+    }
 }
 
 uint32_t *rs_strtab_sort(const rs_strtab *t) {
-    sort_item *items = rs_reallocarray(NULL, t->n, sizeof *items);
-    for (uint32_t i = 0; i < t->n; i++) {
-        size_t len;
-        const char *s = rs_strtab_get(t, i, &len);
-        items[i].prefix = prefix_of(s, len);
-        items[i].index = i;
+    size_t n = t->n ? t->n : 1;
+    uint32_t *idx = rs_reallocarray(NULL, n, sizeof *idx), *idx2 = rs_reallocarray(NULL, n, sizeof *idx2);
+    uint64_t *key = rs_reallocarray(NULL, n, sizeof *key), *key2 = rs_reallocarray(NULL, n, sizeof *key2);
+    for (uint32_t i = 0; i < t->n; i++) idx[i] = i;
+    sort_group *stack = NULL;
+    size_t nstack = 0, capstack = 0;
+    if (t->n > 1) {
+        RS_GROW(stack, capstack, 1);
+        stack[nstack++] = (sort_group){0, t->n, 0};
     }
-    qsort_r(items, t->n, sizeof *items, cmp_items, (void *)(uintptr_t)t);   /* read only */
-    uint32_t *sorted = rs_reallocarray(NULL, t->n, sizeof *sorted);
-    for (uint32_t i = 0; i < t->n; i++) sorted[i] = items[i].index;
-    free(items);
-    return sorted;
+    /* groups are disjoint ranges, so the order they are taken in does not matter */
+    while (nstack > 0) {
+        sort_group g = stack[--nstack];
+        sort_level(t, key, idx, key2, idx2, g, &stack, &nstack, &capstack);
+    }
+    free(stack);
+    free(key);
+    free(key2);
+    free(idx2);
+    return idx;
 }
 
 /* ---- builders ---- */
@@ -165,7 +270,7 @@ static uint32_t probe(const rs_strbuild *b, const char *s, size_t len, uint32_t 
         if ((uint32_t)(e >> 32) != h) continue;
         size_t elen;
         const char *es = rs_sbuild_get(b, (uint32_t)e - 1, &elen);
-        if (elen == len && memcmp(es, s, len) == 0) return k;
+        if (elen == len && rs_same_bytes(es, s, len)) return k;
     }
 }
 
@@ -221,8 +326,9 @@ static bool is_ascii(const char *s, size_t len) {
 }
 
 /* Appends the simple case folding of s to b. ASCII needs only A-Z mapped (CaseFolding.txt folds no
- * other ASCII code point), which spares an allocation for the common case. */
-static void add_folded(rs_strbuild *b, const char *s, size_t len, rs_sb *scratch) {
+ * other ASCII code point), done in place in the table, which spares an allocation for the common
+ * case. */
+static void add_folded(rs_strbuild *b, const char *s, size_t len) {
     if (!is_ascii(s, len)) {
         size_t flen;
         char *f = rs_casefold(s, len, &flen);
@@ -230,9 +336,11 @@ static void add_folded(rs_strbuild *b, const char *s, size_t len, rs_sb *scratch
         free(f);
         return;
     }
-    rs_sb_clear(scratch);
-    for (size_t k = 0; k < len; k++) rs_sb_putc(scratch, (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] + 32 : s[k]));
-    rs_sbuild_add(b, scratch->buf, len);
+    uint32_t i = rs_sbuild_add(b, s, len);
+    if (NEVER(i == RS_NONE)) return;   /* ASCII keeps its length, and the raw table fitted */
+    char *f = b->bytes + b->off[i];
+    for (size_t k = 0; k < len; k++)
+        if (f[k] >= 'A' && f[k] <= 'Z') f[k] = (char)(f[k] + 32);
 }
 
 static bool folds_to_itself(const char *s, size_t len) {
@@ -263,12 +371,10 @@ void rs_dict_fold(const rs_strtab *raw, rs_snap_owner *o, rs_strtab *folded) {
      * stop at RS_SNAP_MAX_TABLE_BYTES, so the folded table stays within 32-bit offsets. */
     rs_strbuild b;
     rs_sbuild_init(&b, false);
-    rs_sb scratch = {0};
     for (uint32_t i = 0; i < raw->n; i++) {
         size_t len;
         const char *s = rs_strtab_get(raw, i, &len);
-        add_folded(&b, s, len, &scratch);
+        add_folded(&b, s, len);
     }
-    rs_sb_free(&scratch);
     rs_sbuild_finish(&b, o, folded);
 }

@@ -6,9 +6,15 @@
  * costs O(1) or O(values of the member), with every string, department and id lookup done up front.
  * Instructions that read the same field with the same operator and equal constants share one leaf,
  * and a leaf used by several instructions (the status test of every group, a shared scope) is
- * computed once per batch. A leaf that few members pass (a department, a job title) is kept as the
- * sorted list of those members, found through an index of members by value, so a batch costs only
- * what it matches. */
+ * computed once per batch, for the members some instruction using it cares about. A leaf that few
+ * members pass (a department, a job title) is kept as the sorted list (or a bitmap) of those
+ * members, read from the snapshot's members-by-value postings (a .snap file has them; otherwise an
+ * index is built once per column, or for text of many distinct values one pass over the column
+ * finds them), so a batch costs only what it matches. A substring test of a text column whose
+ * values are nearly all different (e-mail addresses) is not prepared over the dictionary: each
+ * member that matters is searched when the batch runs.
+ *
+ * Only the groups a run evaluates are prepared (rs_vm_new_groups). */
 #ifndef RS_VM_INT_H
 #define RS_VM_INT_H
 #include <pthread.h>
@@ -21,13 +27,29 @@
 #define VM_BATCH_BITS 16384u
 #define VM_BATCH_WORDS (VM_BATCH_BITS / 64u)
 
-/* A leaf becomes a member list when at most one member in VM_SPARSE_RATIO passes it. */
+/* A leaf becomes a member list (or bitmap) when at most one member in VM_SPARSE_RATIO passes it. */
 #define VM_SPARSE_RATIO 16u
+
+/* A leaf is tested member by member when fewer than one member in VM_FEW_CARE of the batch
+ * matters (run_batch in vm.c). */
+#define VM_FEW_CARE 16u
+
+/* Largest `need` of an *_HASALL leaf tested with one byte lane per K entry (LK_CODE_MASK). */
+#define VM_MASK_NEED 8u
+
+/* Largest code space of a single-valued column tested through a byte per code (tab8). */
+#define VM_BYTE_TABLE (1u << 16)
+
+/* Numbers or days compared with each constant in turn, without a search, up to this many. */
+#define VM_SMALL_IN 16u
 
 typedef enum {
     LK_CODE_ANY,      /* some code of the member has its bit in table */
     LK_CODE_ALL,      /* every code of the member has its bit in table (and there is one) */
     LK_CODE_HASALL,   /* the member's codes reach `need` distinct K entries through kmap */
+    LK_CODE_MASK,     /* the same with need <= VM_MASK_NEED: summing kmask over the member's codes
+                       * leaves none of the `need` low byte lanes zero */
+    LK_TEXT_FIND,     /* some folded value of the member contains needle[0..nlen) */
     LK_NUM_IN,        /* some number is in nums[0..nk) (sorted) */
     LK_NUM_RANGE,     /* some number is in [lo, hi] */
     LK_NUM_HASALL,    /* the member's numbers cover all of nums[0..nk) */
@@ -46,6 +68,10 @@ typedef struct vm_leaf {
     const rs_column *col;  /* NULL for LK_MEMBERS from IDS and for LK_NOTHING */
     uint64_t *table;       /* CODE_ANY/ALL: a bit per code; MEMBERS: a bit per member */
     int32_t *kmap;         /* CODE_HASALL: code -> index of the K entry it equals, or -1 */
+    uint64_t *kmask;       /* CODE_MASK: code -> 1 in the byte lane of the K entry it equals, or 0 */
+    uint8_t *tab8;         /* CODE_ANY over a small single-valued column: table as a byte per code */
+    const char *needle;    /* TEXT_FIND: folded, in the program's string pool */
+    size_t nlen;
     double *nums;          /* NUM_IN/NUM_HASALL: distinct constants, sorted */
     int32_t *days;         /* DAY_IN/DAY_HASALL: distinct constants, sorted */
     uint32_t nk;           /* entries in nums/days */
@@ -54,6 +80,7 @@ typedef struct vm_leaf {
     int64_t dlo, dhi;      /* DAY_RANGE, inclusive */
     uint32_t *ids;         /* SPARSE: the members that pass, ascending */
     uint32_t nids;
+    bool scan;             /* waiting for a pass over its column to become a list (vm_prep.c) */
     uint32_t uses;         /* instructions that share this leaf */
     uint32_t memo;         /* slot in a context's memo area when uses > 1, else RS_NONE */
     /* the key that identifies equal leaves */
@@ -62,16 +89,19 @@ typedef struct vm_leaf {
     uint64_t hash;
 } vm_leaf;
 
-/* Members by code, for one code column: members[off[c] .. off[c+1]) hold code c, ascending. */
+/* Members by code, for one code column without stored postings: members[off[c] .. off[c+1]) hold
+ * code c, ascending. Borrowed (reverse edges of a personnel column) or built once (owned). */
 typedef struct vm_index {
-    uint32_t *off;
-    uint32_t *members;
+    const uint32_t *off;
+    const uint32_t *members;
+    uint32_t *own_off, *own_members;   /* what was built here, freed with the VM */
 } vm_index;
 
 struct rs_vm {
     const rs_program *p;
     const rs_snapshot *s;
     int32_t today;
+    bool *active;             /* per group: prepared and evaluated */
     const rs_column **fcol;   /* program field -> snapshot column */
     vm_leaf *leaves;
     uint32_t nleaves, cap_leaves;
@@ -96,12 +126,19 @@ typedef struct vm_ctx {
     const uint64_t **stack;   /* what each stack position holds: its slot or a memo bitmap */
     uint64_t *memo;           /* nmemo bitmaps */
     uint32_t *memo_batch;     /* batch number + 1 whose bits each memo bitmap holds */
+    uint64_t *memo_done;      /* per memo bitmap, VM_DONE_WORDS words: which of its words hold them */
+    bool *memo_full;          /* per memo bitmap: all of them */
+    uint64_t *need;           /* one bitmap: the words of a memo leaf to compute now */
     uint64_t *seen;           /* a bit per K entry, for *_HASALL */
     uint64_t *cares;          /* max_stack bitmaps: which members an operand still matters for */
     const uint64_t **care_stack;
+    uint32_t *care_count;     /* the estimated members of each care bitmap on care_stack */
 } vm_ctx;
 
-/* vm_prep.c: checks the code, binds fields, builds the leaves. Returns 0, or -1 with diagnostics. */
+#define VM_DONE_WORDS (VM_BATCH_WORDS / 64u)
+
+/* vm_prep.c: checks the code, binds fields, builds the leaves of the active groups. Returns 0, or -1
+ * with diagnostics. */
 int vm_prepare(rs_vm *vm, rs_diags *d);
 /* Frees what vm_prepare built. */
 void vm_prepare_free(rs_vm *vm);

@@ -1,7 +1,8 @@
 /* vm_prep.c: binding a program to a snapshot and preparing its instructions (runtime/vm_int.h
  * describes the result). Everything that depends on the constants rather than on a member is done
- * here, once per run: string lookups in the folded dictionaries, department subtrees, today-relative
- * dates, the `reports to` closure, and the member lists of selective leaves.
+ * here, once per run and only for the groups the run evaluates: string lookups in the folded
+ * dictionaries, department subtrees, today-relative dates, the `reports to` closure, and the member
+ * lists of selective leaves.
  *
  * Reading order: constants, binding, one function per kind of lookup, sharing equal leaves, member
  * lists, the entry point. */
@@ -459,6 +460,18 @@ static void prep_range(const rs_vm *vm, vm_leaf *L, uint8_t op, const rs_kset *k
     }
 }
 
+/* `include all` of at most VM_MASK_NEED values: each code carries a 1 in the byte lane of the K
+ * entry it equals, so adding up a member's codes counts how often it holds each entry, and the
+ * batch kernel can take a member's counts as the difference of two running sums. */
+static void to_masks(vm_leaf *L, uint32_t space) {
+    L->kmask = rs_calloc((size_t)space + 1, sizeof *L->kmask);
+    for (uint32_t c = 0; c < space; c++)
+        if (L->kmap[c] >= 0) L->kmask[c] = (uint64_t)1 << (8 * L->kmap[c]);
+    free(L->kmap);
+    L->kmap = NULL;
+    L->kind = LK_CODE_MASK;
+}
+
 static void prep_values(const rs_vm *vm, vm_leaf *L, uint8_t op, const rs_kset *ks) {
     rs_type t = L->col->field->type;
     if (is_code_type(t)) {
@@ -472,6 +485,7 @@ static void prep_values(const rs_vm *vm, vm_leaf *L, uint8_t op, const rs_kset *
             L->kmap = rs_malloc(((size_t)space + 1) * sizeof *L->kmap);
             for (uint32_t c = 0; c <= space; c++) L->kmap[c] = -1;
             L->need = map_equal(vm, L->col, ks, NULL, L->kmap);
+            if (L->need <= VM_MASK_NEED) to_masks(L, space);
         }
         return;
     }
@@ -522,6 +536,15 @@ static bool leaf_valid(const rs_vm *vm, const vm_leaf *L, rs_diags *d) {
     return ok;
 }
 
+/* A substring test over a dictionary of nearly one value per member would search as many strings
+ * as the members, before knowing which members matter: such a column is searched member by member
+ * when the batch runs, only where some instruction still cares (see run_batch in vm.c). */
+static bool search_per_member(const rs_vm *vm, const rs_column *col, const rs_kset *ks) {
+    uint32_t space = col->dict.folded.n;
+    return ks->count > 0 && ks->kind == RS_K_STR && kval(vm, ks, 0)->str_len > 0 && space > 4096 &&
+           space > vm->s->nmembers / 4;
+}
+
 static void prep_leaf(rs_vm *vm, vm_leaf *L) {
     const rs_kset *ks = L->kset != RS_NONE ? &vm->p->sets[L->kset] : NULL;
     if (L->op == RS_OP_IDS) {
@@ -539,6 +562,11 @@ static void prep_leaf(rs_vm *vm, vm_leaf *L) {
     case RS_OP_EMPTY: L->kind = LK_EMPTY; return;
     case RS_OP_IN: case RS_OP_HAS_ALL: prep_values(vm, L, L->op, ks); return;
     case RS_OP_CONTAINS: case RS_OP_PREFIX:
+        if (L->op == RS_OP_CONTAINS && search_per_member(vm, L->col, ks)) {
+            L->kind = LK_TEXT_FIND;
+            L->needle = kstr(vm, kval(vm, ks, 0), &L->nlen);
+            return;
+        }
         L->kind = LK_CODE_ANY;
         L->table = bits_new(code_space(vm, L->col));
         map_substring(vm, L->col, ks, L->op == RS_OP_PREFIX, L->table);
@@ -637,75 +665,257 @@ static uint32_t column_number(const rs_vm *vm, const rs_column *col) {
     return (uint32_t)(col - vm->s->columns);
 }
 
+/* A code passed by at most one member in VM_SPARSE_RATIO has its list in the postings. */
+_Static_assert(VM_SPARSE_RATIO >= RS_POST_RARE, "selective leaves need the lists the postings keep");
+
+/* Whether the snapshot carries the column's members by value (a .snap file does). */
+static bool has_postings(const rs_vm *vm, const rs_column *col) {
+    return col->post_count && col->post_off && col->post_bytes && col->post_codes == code_space(vm, col);
+}
+
 /* The members of each code of a column (counting sort; an empty member has no code). */
 static void build_index(rs_vm *vm, const rs_column *col, vm_index *ix) {
     uint32_t n = vm->s->nmembers, space = code_space(vm, col);
     bool multi = col->field->multi;
-    ix->off = rs_calloc((size_t)space + 2, sizeof *ix->off);
+    uint32_t *off = rs_calloc((size_t)space + 2, sizeof *off);
     for (uint32_t m = 0; m < n; m++) {
         if (rs_bm_get(col->empty, m)) continue;
         for (uint32_t p = multi ? col->offsets[m] : m; p < (multi ? col->offsets[m + 1] : m + 1); p++)
-            ix->off[col->codes[p] + 2]++;
+            off[col->codes[p] + 2]++;
     }
-    for (uint32_t c = 0; c < space; c++) ix->off[c + 2] += ix->off[c + 1];
-    ix->members = rs_malloc(((size_t)ix->off[space + 1] + 1) * sizeof *ix->members);
+    for (uint32_t c = 0; c < space; c++) off[c + 2] += off[c + 1];
+    uint32_t *members = rs_malloc(((size_t)off[space + 1] + 1) * sizeof *members);
     for (uint32_t m = 0; m < n; m++) {
         if (rs_bm_get(col->empty, m)) continue;
         for (uint32_t p = multi ? col->offsets[m] : m; p < (multi ? col->offsets[m + 1] : m + 1); p++)
-            ix->members[ix->off[col->codes[p] + 1]++] = m;
+            members[off[col->codes[p] + 1]++] = m;
     }
+    ix->off = ix->own_off = off;
+    ix->members = ix->own_members = members;
 }
 
-/* Built by the first leaf that needs it; leaves are prepared in parallel, hence the lock. */
+/* For a column without postings: a personnel column's reverse edges are its index; any other gets
+ * one, built by the first leaf that needs it (leaves are prepared in parallel, hence the lock). */
 static const vm_index *column_index(rs_vm *vm, const rs_column *col) {
     vm_index *ix = &vm->index[column_number(vm, col)];
     pthread_mutex_lock(&vm->lock);
-    if (!ix->off) build_index(vm, col, ix);
+    if (!ix->off && col->field->type == RS_T_PERSONNEL && col->rev_off && col->rev) {
+        ix->off = col->rev_off;
+        ix->members = col->rev;
+    } else if (!ix->off) {
+        build_index(vm, col, ix);
+    }
     pthread_mutex_unlock(&vm->lock);
     return ix;
 }
 
-/* Members holding some code of the table, counted with repeats (an upper bound). */
-static uint64_t table_postings(const vm_index *ix, const uint64_t *table, uint32_t space) {
-    uint64_t total = 0;
-    for (uint32_t w = 0; w < rs_bm_words(space); w++)
-        for (uint64_t bits = table[w]; bits; bits &= bits - 1) {
-            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            total += ix->off[c + 1] - ix->off[c];
-        }
-    return total;
+/* Members holding code c, counted with repeats (an upper bound), from the postings or the index. */
+static uint32_t code_members(const rs_column *col, const vm_index *ix, uint32_t c) {
+    return ix ? ix->off[c + 1] - ix->off[c] : col->post_count[c];
 }
 
-/* Turns a code leaf that few members pass into the sorted list of those members: they are marked
- * in a member bitmap from the index, then read back in order (BELONG rechecks each candidate). */
-static void make_sparse(rs_vm *vm, vm_leaf *L) {
-    uint32_t n = vm->s->nmembers, space = code_space(vm, L->col);
-    const vm_index *ix = column_index(vm, L->col);
-    if (table_postings(ix, L->table, space) * VM_SPARSE_RATIO > n) return;
-    uint64_t *marks = bits_new(n);
-    for (uint32_t w = 0; w < rs_bm_words(space); w++)
-        for (uint64_t bits = L->table[w]; bits; bits &= bits - 1) {
-            uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            for (uint32_t i = ix->off[c]; i < ix->off[c + 1]; i++) rs_bm_set(marks, ix->members[i]);
-        }
-    uint32_t count = (uint32_t)rs_bm_count(marks, n);
-    uint32_t *ids = rs_malloc(((size_t)count + 1) * sizeof *ids), nids = 0;
-    for (uint32_t w = 0; w < rs_bm_words(n); w++)
-        for (uint64_t bits = marks[w]; bits; bits &= bits - 1) {
-            uint32_t m = w * 64 + (uint32_t)__builtin_ctzll(bits);
-            if (L->kind == LK_CODE_ANY || vm_leaf_test(L, m, NULL)) ids[nids++] = m;
-        }
-    free(marks);
+/* The members holding code c into out; ascending, possibly with repeats when they come from an
+ * index of a multi-valued column. */
+static uint32_t code_list(const rs_vm *vm, const rs_column *col, const vm_index *ix, uint32_t c, uint32_t *out) {
+    if (!ix) return rs_post_decode(vm->s, col, c, out);
+    uint32_t k = ix->off[c + 1] - ix->off[c];
+    memcpy(out, ix->members + ix->off[c], (size_t)k * sizeof *out);
+    return k;
+}
+
+static uint32_t dedupe_sorted(uint32_t *v, uint32_t n) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (k == 0 || v[k - 1] != v[i]) v[k++] = v[i];
+    return k;
+}
+
+/* Least-significant-digit radix sort, 11 bits a pass (member indices are below 2^32). */
+static void radix_sort(uint32_t *v, uint32_t n) {
+    uint32_t *tmp = rs_malloc(((size_t)n + 1) * sizeof *tmp), *src = v, *dst = tmp;
+    for (unsigned shift = 0; shift < 32; shift += 11) {
+        uint32_t count[2049] = {0};
+        for (uint32_t i = 0; i < n; i++) count[((src[i] >> shift) & 2047) + 1]++;
+        for (uint32_t d = 0; d < 2048; d++) count[d + 1] += count[d];
+        for (uint32_t i = 0; i < n; i++) dst[count[(src[i] >> shift) & 2047]++] = src[i];
+        uint32_t *t = src;
+        src = dst, dst = t;
+    }
+    if (src != v) memcpy(v, src, (size_t)n * sizeof *v);
+    free(tmp);
+}
+
+/* BELONG rechecks each member that holds one of its departments: all of them must be listed. */
+static uint32_t keep_passing(const vm_leaf *L, uint32_t *v, uint32_t n) {
+    if (L->kind != LK_CODE_ALL) return n;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (vm_leaf_test(L, v[i], NULL)) v[k++] = v[i];
+    return k;
+}
+
+static void become_sparse(vm_leaf *L, uint32_t *ids, uint32_t nids) {
+    nids = keep_passing(L, ids, nids);
     free(L->table);
+    free(L->tab8);
     L->table = NULL;
+    L->tab8 = NULL;
     L->ids = ids;
     L->nids = nids;
     L->kind = LK_SPARSE;
 }
 
+/* Many members from many codes: a member bitmap, which the batch kernel copies as it is. */
+static void become_members(const rs_vm *vm, vm_leaf *L, const vm_index *ix) {
+    const rs_column *col = L->col;
+    uint32_t n = vm->s->nmembers, space = code_space(vm, col), most = 0;
+    for (uint32_t w = 0; w < rs_bm_words(space); w++)
+        for (uint64_t bits = L->table[w]; bits; bits &= bits - 1) {
+            uint32_t k = code_members(col, ix, w * 64 + (uint32_t)__builtin_ctzll(bits));
+            if (k > most) most = k;
+        }
+    uint32_t *list = rs_malloc(((size_t)most + 1) * sizeof *list);
+    uint64_t *marks = bits_new(n);
+    for (uint32_t w = 0; w < rs_bm_words(space); w++)
+        for (uint64_t bits = L->table[w]; bits; bits &= bits - 1) {
+            uint32_t k = code_list(vm, col, ix, w * 64 + (uint32_t)__builtin_ctzll(bits), list);
+            for (uint32_t i = 0; i < k; i++) rs_bm_set(marks, list[i]);
+        }
+    free(list);
+    if (L->kind == LK_CODE_ALL)   /* BELONG: every department of the member must be listed */
+        for (uint32_t w = 0; w < rs_bm_words(n); w++)
+            for (uint64_t bits = marks[w]; bits; bits &= bits - 1) {
+                uint32_t m = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                if (!vm_leaf_test(L, m, NULL)) rs_bm_clear(marks, m);
+            }
+    free(L->table);
+    L->table = marks;
+    L->kind = LK_MEMBERS;
+}
+
+/* Turns a code leaf that few members pass into the members that pass, read from the postings (or
+ * an index) of the codes in its table: the list of one code as it is, a short union sorted, a long
+ * one (more than one member in 64) as a member bitmap. A text column of many distinct values (names,
+ * addresses) has neither postings nor an index: its leaves wait for one pass over the column
+ * (scan_pending). */
+static void make_sparse(rs_vm *vm, vm_leaf *L) {
+    const rs_column *col = L->col;
+    uint32_t n = vm->s->nmembers, space = code_space(vm, col);
+    const vm_index *ix = NULL;
+    if (!has_postings(vm, col)) {
+        if (col->field->type == RS_T_TEXT && space > 64 && space > n / RS_POST_TEXT) {
+            L->scan = true;   /* names, addresses: sorting the column by value would cost more */
+            return;
+        }
+        ix = column_index(vm, col);
+    }
+    uint64_t total = 0;
+    uint32_t ncodes = 0;
+    for (uint32_t w = 0; w < rs_bm_words(space) && total * VM_SPARSE_RATIO <= n; w++)
+        for (uint64_t bits = L->table[w]; bits; bits &= bits - 1, ncodes++)
+            total += code_members(col, ix, w * 64 + (uint32_t)__builtin_ctzll(bits));
+    if (total * VM_SPARSE_RATIO > n) return;
+    if (ncodes > 1 && total * 64 > n) {   /* sorting would cost more than a bitmap of n bits */
+        become_members(vm, L, ix);
+        return;
+    }
+    uint32_t *ids = rs_malloc(((size_t)total + 1) * sizeof *ids), nids = 0;
+    for (uint32_t w = 0; w < rs_bm_words(space); w++)
+        for (uint64_t bits = L->table[w]; bits; bits &= bits - 1)
+            nids += code_list(vm, col, ix, w * 64 + (uint32_t)__builtin_ctzll(bits), ids + nids);
+    if (ncodes > 1) radix_sort(ids, nids);
+    become_sparse(L, ids, dedupe_sorted(ids, nids));
+}
+
+/* The leaves waiting for a pass over their column (make_sparse): one pass per column for all of
+ * them, testing a member's codes against the union of their tables first. A leaf that collects more
+ * than a list's worth of members stays as it is. */
+typedef struct scan_list {
+    vm_leaf *L;
+    uint32_t *ids, nids, cap;
+    bool over;
+} scan_list;
+
+/* Member m holds `code`, which some waiting leaf lists. */
+static void scan_hit(scan_list *sl, uint32_t nsl, uint32_t code, uint32_t m) {
+    for (uint32_t i = 0; i < nsl; i++) {
+        scan_list *x = &sl[i];
+        if (x->over || !rs_bm_get(x->L->table, code) || (x->nids && x->ids[x->nids - 1] == m)) continue;
+        if (x->nids == x->cap) x->over = true;
+        else x->ids[x->nids++] = m;
+    }
+}
+
+/* The pass itself: a single-valued column (the common case) in a loop of a few instructions a
+ * member, since few members hold a listed value. */
+static void scan_members(scan_list *sl, uint32_t nsl, const rs_column *col, const uint64_t *any, uint32_t n) {
+    if (!col->offsets) {
+        for (uint32_t m = 0; m < n; m++)
+            if (rs_bm_get(any, col->codes[m]) && !rs_bm_get(col->empty, m)) scan_hit(sl, nsl, col->codes[m], m);
+        return;
+    }
+    for (uint32_t m = 0; m < n; m++)
+        for (uint32_t p = col->offsets[m]; p < col->offsets[m + 1] && !rs_bm_get(col->empty, m); p++)
+            if (rs_bm_get(any, col->codes[p])) scan_hit(sl, nsl, col->codes[p], m);
+}
+
+static void scan_column(rs_vm *vm, const rs_column *col) {
+    uint32_t n = vm->s->nmembers, space = code_space(vm, col), nsl = 0;
+    scan_list *sl = rs_calloc(vm->nleaves + 1, sizeof *sl);
+    uint64_t *any = bits_new(space);
+    for (uint32_t i = 0; i < vm->nleaves; i++) {
+        vm_leaf *L = &vm->leaves[i];
+        if (!L->scan || L->col != col) continue;
+        L->scan = false;
+        sl[nsl] = (scan_list){.L = L, .cap = n / VM_SPARSE_RATIO};
+        sl[nsl].ids = rs_malloc(((size_t)sl[nsl].cap + 1) * sizeof *sl[nsl].ids);
+        for (uint32_t w = 0; w < rs_bm_words(space); w++) any[w] |= L->table[w];
+        nsl++;
+    }
+    scan_members(sl, nsl, col, any, n);
+    for (uint32_t i = 0; i < nsl; i++) {
+        if (sl[i].over) free(sl[i].ids);
+        else become_sparse(sl[i].L, sl[i].ids, sl[i].nids);   /* found in member order: sorted */
+    }
+    free(any);
+    free(sl);
+}
+
+static void scan_pending(rs_vm *vm) {
+    for (uint32_t i = 0; i < vm->nleaves; i++)
+        if (vm->leaves[i].scan) scan_column(vm, vm->leaves[i].col);
+}
+
+/* A byte per code instead of a bit: the batch kernel loads it without shifting. */
+static void byte_table(const rs_vm *vm, vm_leaf *L) {
+    uint32_t space = code_space(vm, L->col);
+    if (space > VM_BYTE_TABLE) return;
+    L->tab8 = rs_malloc((size_t)space + 1);
+    for (uint32_t c = 0; c <= space; c++) L->tab8[c] = c < space && rs_bm_get(L->table, c);
+}
+
 /* ---- the entry point ---- */
 
-/* One leaf per distinct (operator, column, constants); each instruction points at its leaf. */
+/* Instruction pc gets the leaf equal to its own, made when there is none yet (slots: an open
+ * addressing table of leaf indices, cap a power of two). */
+static int leaf_of(rs_vm *vm, uint32_t *slots, size_t cap, uint32_t pc, rs_diags *d) {
+    vm_leaf key = leaf_key(vm, &vm->p->code[pc]);
+    size_t h = (size_t)key.hash & (cap - 1);
+    int rc = 0;
+    while (slots[h] != RS_NONE && !leaf_same(vm, &vm->leaves[slots[h]], &key)) h = (h + 1) & (cap - 1);
+    if (slots[h] == RS_NONE) {
+        if (!leaf_valid(vm, &key, d)) rc = -1;
+        RS_GROW(vm->leaves, vm->cap_leaves, vm->nleaves + 1);
+        vm->leaves[vm->nleaves] = key;
+        slots[h] = vm->nleaves++;
+    }
+    vm->leaves[slots[h]].uses++;
+    vm->insn_leaf[pc] = slots[h];
+    return rc;
+}
+
+/* One leaf per distinct (operator, column, constants) of the active groups; each of their
+ * instructions points at its leaf. */
 static int collect_leaves(rs_vm *vm, rs_diags *d) {
     const rs_program *p = vm->p;
     size_t cap = 16;
@@ -713,21 +923,12 @@ static int collect_leaves(rs_vm *vm, rs_diags *d) {
     uint32_t *slots = rs_malloc(cap * sizeof *slots);   /* open addressing: leaf index or RS_NONE */
     for (size_t i = 0; i < cap; i++) slots[i] = RS_NONE;
     vm->insn_leaf = rs_malloc(((size_t)p->ncode + 1) * sizeof *vm->insn_leaf);
+    for (uint32_t pc = 0; pc < p->ncode; pc++) vm->insn_leaf[pc] = RS_NONE;
     int rc = 0;
-    for (uint32_t pc = 0; pc < p->ncode && rc == 0; pc++) {
-        vm->insn_leaf[pc] = RS_NONE;
-        if (!op_is_leaf(p->code[pc].op)) continue;
-        vm_leaf key = leaf_key(vm, &p->code[pc]);
-        size_t h = (size_t)key.hash & (cap - 1);
-        while (slots[h] != RS_NONE && !leaf_same(vm, &vm->leaves[slots[h]], &key)) h = (h + 1) & (cap - 1);
-        if (slots[h] == RS_NONE) {
-            if (!leaf_valid(vm, &key, d)) rc = -1;
-            RS_GROW(vm->leaves, vm->cap_leaves, vm->nleaves + 1);
-            vm->leaves[vm->nleaves] = key;
-            slots[h] = vm->nleaves++;
-        }
-        vm->leaves[slots[h]].uses++;
-        vm->insn_leaf[pc] = slots[h];
+    for (uint32_t g = 0; g < p->ngroups && rc == 0; g++) {
+        const rs_pgroup *pg = &p->groups[g];
+        for (uint32_t pc = pg->code_start; vm->active[g] && pc < pg->code_start + pg->code_len && rc == 0; pc++)
+            if (op_is_leaf(p->code[pc].op)) rc = leaf_of(vm, slots, cap, pc, d);
     }
     free(slots);
     return rc;
@@ -795,10 +996,13 @@ int vm_prepare(rs_vm *vm, rs_diags *d) {
     vm->index = rs_calloc(vm->s->schema->nfields + 1, sizeof *vm->index);
     if (collect_leaves(vm, d) != 0) return -1;
     build_leaves(vm);
+    scan_pending(vm);
     for (uint32_t i = 0; i < vm->nleaves; i++) {
         vm_leaf *L = &vm->leaves[i];
+        if (L->kind == LK_CODE_ANY && !L->multi) byte_table(vm, L);
         if (L->uses > 1) L->memo = vm->nmemo++;
-        if ((L->kind == LK_CODE_HASALL || L->kind == LK_NUM_HASALL || L->kind == LK_DAY_HASALL) &&
+        if ((L->kind == LK_CODE_HASALL || L->kind == LK_NUM_HASALL || L->kind == LK_DAY_HASALL ||
+             L->kind == LK_CODE_MASK) &&
             L->need > vm->max_need)
             vm->max_need = L->need;
     }
@@ -810,6 +1014,8 @@ void vm_prepare_free(rs_vm *vm) {
         vm_leaf *L = &vm->leaves[i];
         free(L->table);
         free(L->kmap);
+        free(L->kmask);
+        free(L->tab8);
         free(L->nums);
         free(L->days);
         free(L->ids);
@@ -821,9 +1027,10 @@ void vm_prepare_free(rs_vm *vm) {
     free(vm->id_folded);
     free(vm->id_folded_off);
     for (size_t c = 0; vm->index && c < vm->s->schema->nfields; c++) {
-        free(vm->index[c].off);
-        free(vm->index[c].members);
+        free(vm->index[c].own_off);
+        free(vm->index[c].own_members);
     }
     free(vm->index);
+    free(vm->active);
     if (vm->lock_ready) pthread_mutex_destroy(&vm->lock);
 }

@@ -3,7 +3,7 @@
 # apt-get skips what is already there, and nothing is installed when every package is present.
 set -eu
 PKGS="build-essential pkg-config re2c bison libjansson-dev check libsubunit-dev libsqlite3-dev
-      libcurl4-openssl-dev libssl-dev clang libclang-rt-dev unicode-data python3 sqlite3"
+      libcurl4-openssl-dev libssl-dev libre2-dev clang libclang-rt-dev unicode-data python3 sqlite3 afl++"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -32,7 +32,7 @@ static void idtab_init(idtab *t, const char *const *ids, uint32_t n) {
 }
 
 static rs_universe universe_of(const idtab *t) {
-    rs_universe u = {&t->tab, NULL, t->tab.n};
+    rs_universe u = {&t->tab, NULL, t->tab.n, false};
     return u;
 }
 
@@ -294,6 +294,67 @@ START_TEST(jsonl_escapes) {
 }
 END_TEST
 
+/* The block writer against one rs_delta_jsonl_line per id: ids of every length around its 16-byte
+ * copies, ids that need escaping among plain ones, a group id too long for the 64-byte prefix copy,
+ * the last id of the table at its very end; over the table itself and over its flat copy. */
+START_TEST(jsonl_blocks_match_lines) {
+    static const char *const ids[] = {"a", "a\"q", "ab", "abcdefghijklmno", "abcdefghijklmnop",
+                                      "abcdefghijklmnopq", "b\x7f", "c", "d\xE5\xBC\xA0", "e\\", "f", "g",
+                                      "h\tx", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "zz"};
+    uint32_t n = RS_ARRAY_LEN(ids);
+    idtab t;
+    idtab_init(&t, ids, n);
+    rs_universe u = universe_of(&t);
+    rs_flat_universe flat;
+    rs_universe_flatten(&u, &flat);
+    ck_assert(!flat.u.plain);
+    ck_assert_uint_eq(flat.u.n, n);
+    for (uint32_t j = 0; j < n; j++) {
+        size_t a, b;
+        const char *x = rs_universe_id(&u, j, &a), *y = rs_universe_id(&flat.u, j, &b);
+        ck_assert(a == b && memcmp(x, y, a) == 0);
+    }
+    static const char *const groups[] = {"g",
+                                         "a group id far longer than the sixty-four bytes of a prefix copy \"x\""};
+    uint64_t *all = rs_calloc(1, sizeof *all);
+    for (uint32_t j = 0; j < n; j++) rs_bm_set(all, j);
+    rs_delta d;
+    rs_delta_compute(&d, NULL, 0, NULL, all, n);
+    for (size_t gi = 0; gi < RS_ARRAY_LEN(groups); gi++) {
+        rs_sb want = {0}, gj = {0}, got = {0}, got_flat = {0};
+        rs_sb_json_str(&gj, groups[gi], strlen(groups[gi]));
+        for (uint32_t j = 0; j < n; j++) rs_delta_jsonl_line(&want, gj.buf, gj.len, "add", ids[j], strlen(ids[j]));
+        rs_delta_jsonl(&got, groups[gi], &d, &u, &u, 0, SIZE_MAX);
+        rs_delta_jsonl(&got_flat, groups[gi], &d, &u, &flat.u, 0, SIZE_MAX);
+        ck_assert_str_eq(got.buf, want.buf);
+        ck_assert_str_eq(got_flat.buf, want.buf);
+        rs_sb_free(&want);
+        rs_sb_free(&gj);
+        rs_sb_free(&got);
+        rs_sb_free(&got_flat);
+    }
+    rs_delta_free(&d);
+    free(all);
+    rs_flat_universe_free(&flat);
+}
+END_TEST
+
+/* A flat copy of plain ids knows they need no escaping. */
+START_TEST(flat_universe_plain) {
+    static const char *const ids[] = {"u1", "u10", "u2"};
+    idtab t;
+    idtab_init(&t, ids, 3);
+    rs_universe u = universe_of(&t);
+    rs_flat_universe flat;
+    rs_universe_flatten(&u, &flat);
+    ck_assert(flat.u.plain);
+    ck_assert(flat.u.order == NULL);
+    size_t len;
+    ck_assert(memcmp(rs_universe_id(&flat.u, 1, &len), "u10", 3) == 0 && len == 3);
+    rs_flat_universe_free(&flat);
+}
+END_TEST
+
 static uint64_t hash_parts(const char *a, const char *b) {
     rs_hash h;
     rs_hash_init(&h, 7);
@@ -369,6 +430,8 @@ static Suite *delta_suite(void) {
     tcase_add_test(tc, delta_of_sorted_lists);
     tcase_add_test(tc, delta_random_against_naive);
     tcase_add_test(tc, jsonl_escapes);
+    tcase_add_test(tc, jsonl_blocks_match_lines);
+    tcase_add_test(tc, flat_universe_plain);
     tcase_add_test(tc, hash_frames_and_spreads);
     tcase_add_test(tc, snap_ids_rank_and_positions);
     suite_add_tcase(s, tc);

@@ -434,6 +434,93 @@ START_TEST(csv_twin_loads_identically) {
 }
 END_TEST
 
+/* Random text for a cell: commas, quotes, line breaks, blanks, non-ASCII, long runs (with `semi`,
+ * semicolons too; never for the pieces of a multi value). */
+static void random_text(uint32_t *seed, rs_sb *out, bool semi) {
+    static const char *const pieces[] = {"a", "Bob", ",", "\"", "\"\"", "\n", " ", "\xC3\xA9", "\xE4\xB8\xAD", ";",
+                                         "long words, with a comma", "\\", "\t", "\xF0\x9F\x98\x80", "x\ry"};
+    rs_sb_clear(out);
+    *seed = *seed * 1103515245u + 12345u;
+    for (uint32_t n = (*seed >> 8) % 7; n > 0; n--) {
+        *seed = *seed * 1103515245u + 12345u;
+        const char *p = pieces[(*seed >> 8) % RS_ARRAY_LEN(pieces)];
+        if (!semi && *p == ';') p = "b";
+        rs_sb_puts(out, p);
+    }
+}
+
+/* A CSV cell: quoted when it must be, or now and then when it need not. */
+static void csv_cell(rs_sb *csv, const char *s, size_t len, bool quote) {
+    for (size_t i = 0; i < len && !quote; i++) quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        rs_sb_put(csv, s, len);
+        return;
+    }
+    rs_sb_putc(csv, '"');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"') rs_sb_putc(csv, '"');
+        rs_sb_putc(csv, s[i]);
+    }
+    rs_sb_putc(csv, '"');
+}
+
+/* The same members written as JSONL and as CSV, with text made to trip the CSV reader. */
+START_TEST(random_twins_load_identically) {
+    enum { N = 3000 };
+    const char *dir = tmp_folder();
+    put_text(dir, "schema.json", "{\"fields\": [{\"name\": \"name\", \"type\": \"text\"}, {\"name\": \"tags\", "
+                                 "\"type\": \"text\", \"multi\": true}, {\"name\": \"level\", \"type\": \"number\"}]}");
+    put_text(dir, "departments.jsonl", DEPTS_MIN);
+    rs_sb js = {0}, csv = {0}, text = {0};
+    rs_sb_puts(&csv, "id,department,name,tags,level\n");
+    uint32_t seed = 99;
+    for (int i = 0; i < N; i++) {
+        rs_sb_printf(&js, "{\"id\": \"u%d\", \"department\": [\"D0\"], \"name\": ", i);
+        rs_sb_printf(&csv, "u%d,D0,", i);
+        random_text(&seed, &text, true);
+        rs_sb_json_str(&js, text.buf ? text.buf : "", text.len);
+        csv_cell(&csv, text.buf ? text.buf : "", text.len, i % 5 == 0);
+        rs_sb_puts(&js, ", \"tags\": [");
+        rs_sb_putc(&csv, ',');
+        rs_sb tags = {0};
+        for (int k = 0; k < i % 4; k++) {
+            random_text(&seed, &text, false);
+            if (text.len == 0) continue;
+            if (tags.len) {
+                rs_sb_puts(&js, ", ");
+                rs_sb_putc(&tags, ';');
+            }
+            rs_sb_json_str(&js, text.buf, text.len);
+            rs_sb_put(&tags, text.buf, text.len);
+        }
+        csv_cell(&csv, tags.buf ? tags.buf : "", tags.len, false);
+        rs_sb_free(&tags);
+        rs_sb_printf(&js, "], \"level\": %d.%d}\n", i % 13 - 6, i % 10);
+        rs_sb_printf(&csv, ",%d.%d\n", i % 13 - 6, i % 10);
+    }
+    put_file(dir, "members.jsonl", js.buf, js.len);
+    rs_snapshot *a = load_ok(dir);
+    char pa[128], pb[128];
+    snprintf(pa, sizeof pa, "%s/members.jsonl", dir);
+    ck_assert_int_eq(unlink(pa), 0);   /* the CSV file is read only without a JSONL one */
+    put_file(dir, "members.csv", csv.buf, csv.len);
+    rs_snapshot *b = load_ok(dir);
+    snprintf(pa, sizeof pa, "%s/a.snap", dir);
+    snprintf(pb, sizeof pb, "%s/b.snap", dir);
+    rs_diags *d = diags_new();
+    ck_assert_int_eq(rs_snapshot_pack(a, pa, d), 0);
+    ck_assert_int_eq(rs_snapshot_pack(b, pb, d), 0);
+    assert_same_packs(pa, pb);
+    rs_snapshot_free(a);
+    rs_snapshot_free(b);
+    free(d);
+    rs_sb_free(&js);
+    rs_sb_free(&csv);
+    rs_sb_free(&text);
+    remove_folder(dir);
+}
+END_TEST
+
 /* ---- one folder per error ---- */
 
 static const struct bad_case {
@@ -573,6 +660,7 @@ static const struct syntax_case {
     {"members.csv", "id,department\nu1,D0\nu2,D0,extra\n", RS_E_SNAP_SYNTAX, 3},
     {"members.csv", "id,department\nu1,D0\nu2,\"D0\n\nu3,D0\n", RS_E_SNAP_SYNTAX, 3},
     {"members.csv", "id,department\nu1,D0\nu2,D\"0\n", RS_E_SNAP_SYNTAX, 3},
+    {"members.csv", "id,department,name\nu1,D0,Ann\nu2,D0,a long name with a \"quote\" inside\n", RS_E_SNAP_SYNTAX, 3},
     {"members.csv", "id,department\nu1,D0\nu2,D\xC3\n", RS_E_SNAP_SYNTAX, 3},
     {"members.csv", "id,department,join_date\nu1,D0,\"2026-01-01\nu2\",D0\nu3,D0,2026-02-30\n", RS_E_SNAP_BAD_DATE, 4},
     {"members.csv", "id,department,join_date\nu1,D0,2026-01-01\n\n\nu2,D0,2026-02-30\n", RS_E_SNAP_BAD_DATE, 5},
@@ -701,6 +789,65 @@ START_TEST(bitmap_count) {
 }
 END_TEST
 
+/* ---- the sorted index of string tables ---- */
+
+static int cmp_ref(const void *pa, const void *pb, void *ctx) {
+    const rs_strtab *t = ctx;
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    size_t la, lb;
+    const char *sa = rs_strtab_get(t, a, &la), *sb = rs_strtab_get(t, b, &lb);
+    int c = rs_str_cmp(sa, la, sb, lb);
+    return c ? c : (a > b) - (a < b);
+}
+
+/* A string made to trip a sort by seven-byte keys: few distinct bytes (zero and 0xFF among them),
+ * lengths around multiples of seven, shared prefixes. */
+static size_t tricky_string(uint32_t *seed, char *out) {
+    static const char alphabet[] = {'\0', '\1', 'a', 'b', '\xFF'};
+    *seed = *seed * 1103515245u + 12345u;
+    uint32_t r = *seed >> 8;
+    size_t len = r % 4 == 0 ? 7 * (r / 4 % 5) + (r / 20 % 3) : r % 23;
+    if (r % 97 == 0) len = 150 + r % 60;   /* now and then a long one */
+    for (size_t i = 0; i < len; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        uint32_t x = *seed >> 8;
+        out[i] = x % 3 ? 'a' : alphabet[x / 3 % sizeof alphabet];   /* mostly 'a': long shared prefixes */
+    }
+    return len;
+}
+
+START_TEST(sorted_index_order) {
+    static const uint32_t sizes[] = {0, 1, 2, 5, 31, 33, 200, 5000, 60000};
+    uint32_t seed = 7 + (uint32_t)_i;
+    char buf[256];
+    for (size_t k = 0; k < RS_ARRAY_LEN(sizes); k++) {
+        rs_strbuild b;
+        rs_sbuild_init(&b, false);
+        for (uint32_t i = 0; i < sizes[k]; i++) {
+            if (i > 3 && seed % 5 == 0) {   /* a string seen before: ties keep table order */
+                size_t len;
+                const char *again = rs_sbuild_get(&b, seed % i, &len);
+                memcpy(buf, again, len);
+                rs_sbuild_add(&b, buf, len);
+                seed = seed * 1103515245u + 12345u;
+                continue;
+            }
+            rs_sbuild_add(&b, buf, tricky_string(&seed, buf));
+        }
+        rs_snap_owner *o = rs_calloc(1, sizeof *o);
+        rs_strtab t;
+        rs_sbuild_finish(&b, o, &t);
+        uint32_t *want = rs_reallocarray(NULL, t.n ? t.n : 1, sizeof *want);
+        for (uint32_t i = 0; i < t.n; i++) want[i] = i;
+        qsort_r(want, t.n, sizeof *want, cmp_ref, &t);
+        for (uint32_t i = 0; i < t.n; i++)
+            ck_assert_msg(t.sorted[i] == want[i], "table of %u: position %u holds %u, not %u", t.n, i, t.sorted[i], want[i]);
+        free(want);
+        rs_owner_free(o);
+    }
+}
+END_TEST
+
 static Suite *snapshot_suite(void) {
     Suite *s = suite_create("snapshot");
     TCase *tc = tcase_create("folders");
@@ -713,6 +860,7 @@ static Suite *snapshot_suite(void) {
     tcase_add_test(tc, deep_department_chain);
     tcase_add_test(tc, random_department_forest);
     tcase_add_test(tc, csv_twin_loads_identically);
+    tcase_add_test(tc, random_twins_load_identically);
     tcase_add_loop_test(tc, bad_folder_refused, 0, (int)RS_ARRAY_LEN(bad_cases));
     tcase_add_test(tc, prefilled_diags);
     tcase_add_test(tc, unknown_key_warns_once);
@@ -725,6 +873,7 @@ static Suite *snapshot_suite(void) {
     tcase_add_test(tc, missing_path);
     tcase_add_test(tc, idset_callbacks);
     tcase_add_test(tc, bitmap_count);
+    tcase_add_loop_test(tc, sorted_index_order, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }

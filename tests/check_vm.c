@@ -1,8 +1,9 @@
 /* check_vm.c: the VM against hand-worked expectations (every operator on every field type, empty
  * values, sub-departments, main_department, reports to with chains and loops, allow/block/status,
  * dates with a fixed today), and against the reference evaluator on random organisations and
- * random rules. Every path is compared each time: rs_vm_eval_all (several thread counts),
- * rs_vm_eval_group, rs_vm_eval_member and rs_ref_eval. */
+ * random rules. Every path is compared each time: rs_vm_eval_all (several thread counts, a
+ * snapshot loaded from its folder and the same packed to a .snap file, a VM made for some of the
+ * groups only), rs_vm_eval_group, rs_vm_eval_member and rs_ref_eval. */
 #include <math.h>
 #include "tests/testutil.h"
 #include "tests/vm_fixture.h"
@@ -405,6 +406,8 @@ static const rfield rfields[] = {
 typedef struct rorg {
     uint32_t nmembers, ndepts;
     bool status;
+    bool unique_text;   /* text values numbered, so that nearly each is different (e-mail like) */
+    uint32_t wide;      /* most values a multi-valued field holds (3 when 0) */
     int32_t today;
 } rorg;
 
@@ -423,6 +426,10 @@ static void put_member_value(prng *r, const rorg *o, rs_type t, rs_sb *sb) {
     case RS_T_TEXT:
     case RS_T_OPTION: {
         const char *str = t == RS_T_TEXT ? PICK(r, texts) : PICK(r, options);
+        if (t == RS_T_TEXT && o->unique_text) {   /* about one value in two different */
+            rs_sb_printf(sb, "\"%s %u\"", texts[below(r, 3)], below(r, o->nmembers / 2 + 1));
+            break;
+        }
         rs_sb_json_str(sb, str, strlen(str));
         break;
     }
@@ -461,7 +468,7 @@ static void put_member(prng *r, const rorg *o, uint32_t m, rs_sb *sb) {
             put_member_value(r, o, f->type, sb);
             continue;
         }
-        uint32_t n = 1 + below(r, 3);
+        uint32_t n = 1 + below(r, o->wide ? o->wide : 3);
         rs_sb_putc(sb, '[');
         if (f->type == RS_T_DEPARTMENT) {   /* distinct departments, in random order */
             uint32_t first = below(r, o->ndepts);
@@ -514,6 +521,14 @@ static void put_rule_value(prng *r, const rorg *o, rs_type t, bool text_needle, 
     switch (t) {
     case RS_T_TEXT:
         s = text_needle ? PICK(r, needles) : PICK(r, texts);
+        if (o->unique_text && !text_needle) {   /* a value some member may hold */
+            rs_sb_printf(sb, "\"%s %u\"", texts[below(r, 3)], below(r, o->nmembers / 2 + 1));
+            break;
+        }
+        if (o->unique_text && chance(r, 30)) {   /* a needle that ends in a number */
+            rs_sb_printf(sb, "\"%u\"", below(r, 100));
+            break;
+        }
         rs_sb_rule_str(sb, s, strlen(s));
         break;
     case RS_T_OPTION: s = PICK(r, option_spellings); rs_sb_rule_str(sb, s, strlen(s)); break;
@@ -679,36 +694,102 @@ static char *random_rules(prng *r, const rorg *o, uint32_t ngroups) {
     return rs_sb_take(&sb);
 }
 
+/* The same organisation packed to a .snap file and mapped back: its members-by-value postings take
+ * the place of the indexes a folder load makes the VM build. */
+static rs_snapshot *packed_twin(const rs_snapshot *s, const char *dir, char *path, size_t len) {
+    snprintf(path, len, "%s/org.snap", dir);
+    rs_diags *d = vt_diags();
+    if (rs_snapshot_pack(s, path, d) != 0) vt_fail_diags(d, "packing");
+    free(d);
+    return vt_load(path);
+}
+
+/* Two runs give the same bitmap for group g. */
+static void same_bits(const run *x, const run *y, uint32_t g, const char *what, const char *how, const char *text) {
+    size_t words = rs_bm_words(x->s->nmembers);
+    if (memcmp(x->bms[g], y->bms[g], words * sizeof(uint64_t)) == 0) return;
+    fprintf(stderr, "%s\n", text);
+    ck_abort_msg("%s: group %u differs %s (rules on stderr)", what, g, how);
+}
+
+/* A VM made for some of the groups only: those give the full VM's bitmaps, the others none. */
+static void check_subset(prng *r, const run *full, const char *what) {
+    const rs_program *p = full->rules.program;
+    bool *want = rs_calloc(p->ngroups + 1, sizeof *want);
+    for (uint32_t g = 0; g < p->ngroups; g++) want[g] = chance(r, 50);
+    rs_diags *d = vt_diags();
+    rs_vm *vm = rs_vm_new_groups(p, full->s, full->today, want, d);
+    if (!vm) vt_fail_diags(d, "rs_vm_new_groups");
+    uint64_t **bms = rs_calloc(p->ngroups + 1, sizeof *bms);
+    ck_assert_int_eq(rs_vm_eval_all(vm, bms, 2), 0);
+    for (uint32_t g = 0; g < p->ngroups; g++) {
+        if (!want[g]) {
+            ck_assert_msg(bms[g] == NULL, "%s: group %u evaluated though not asked for", what, g);
+            ck_assert(!rs_vm_eval_member(vm, g, 0));
+            continue;
+        }
+        ck_assert_msg(memcmp(bms[g], full->bms[g], rs_bm_words(full->s->nmembers) * sizeof(uint64_t)) == 0,
+                      "%s: group %u differs when evaluated alone", what, g);
+        for (uint32_t m = 0; m < full->s->nmembers; m += 1 + full->s->nmembers / 50)
+            ck_assert(rs_vm_eval_member(vm, g, m) == rs_bm_get(full->bms[g], m));
+        free(bms[g]);
+    }
+    free(bms);
+    rs_vm_free(vm);
+    free(d);
+    free(want);
+}
+
+typedef struct rshape {
+    uint32_t ndepts;    /* 0: 1 to 8 at random */
+    bool unique_text;
+    uint32_t wide;
+} rshape;
+
 /* One random organisation and rule file (or the given rules); every group compared member by
- * member. */
-static void differential_rules(uint64_t seed, uint32_t nmembers, uint32_t ngroups, uint32_t step,
-                               const char *rules) {
+ * member, over the folder load (one thread, several) and its .snap twin. */
+static void differential_shape(uint64_t seed, uint32_t nmembers, uint32_t ngroups, uint32_t step,
+                               const char *rules, rshape shape) {
     prng r = {seed};
     rorg o = {.nmembers = nmembers, .ndepts = 1 + below(&r, 8), .status = chance(&r, 50),
-              .today = vt_day(TODAY) + (int32_t)below(&r, 3) - 1};
+              .today = vt_day(TODAY) + (int32_t)below(&r, 3) - 1, .unique_text = shape.unique_text,
+              .wide = shape.wide};
     if (rules) o.ndepts = 8, o.status = true;
-    char *dir = vt_tmpdir();
+    if (shape.ndepts) o.ndepts = shape.ndepts;
+    char *dir = vt_tmpdir(), snap[600];
     write_random_org(&r, &o, dir);
-    rs_snapshot *s = vt_load(dir);
+    /* packing syncs the file to disk: one small organisation in four is enough */
+    bool pack = nmembers > 100 || seed % 4 == 1;
+    rs_snapshot *s = vt_load(dir), *packed = pack ? packed_twin(s, dir, snap, sizeof snap) : s;
     char *text = rules ? rs_strdup(rules) : random_rules(&r, &o, ngroups);
-    run a, b;
+    run a, b, c;
     run_open(&a, s, text, o.today, 1);
     run_open(&b, s, text, o.today, 2 + (int)below(&r, 3));
+    run_open(&c, packed, text, o.today, 2);
     char what[64];
     snprintf(what, sizeof what, "seed %llu", (unsigned long long)seed);
-    size_t words = rs_bm_words(s->nmembers);
     for (uint32_t g = 0; g < a.rules.program->ngroups; g++) {
-        if (memcmp(a.bms[g], b.bms[g], words * sizeof(uint64_t)) != 0) {
-            fprintf(stderr, "%s\n", text);
-            ck_abort_msg("%s: group %u differs between thread counts (rules on stderr)", what, g);
-        }
+        same_bits(&a, &b, g, what, "between thread counts", text);
+        same_bits(&a, &c, g, what, "between the folder and its .snap file", text);
         agree(&a, g, step, what);
+        if (pack) agree(&c, g, step * 3, what);
     }
+    check_subset(&r, &c, what);
+    run_close(&c);
     run_close(&b);
     run_close(&a);
     free(text);
+    if (pack) {
+        rs_snapshot_free(packed);
+        unlink(snap);
+    }
     rs_snapshot_free(s);
     vt_rmdir(dir);
+}
+
+static void differential_rules(uint64_t seed, uint32_t nmembers, uint32_t ngroups, uint32_t step,
+                               const char *rules) {
+    differential_shape(seed, nmembers, ngroups, step, rules, (rshape){0});
 }
 
 static void differential(uint64_t seed, uint32_t nmembers, uint32_t ngroups, uint32_t step) {
@@ -744,6 +825,78 @@ START_TEST(shared_leaves_many_batches) {
 }
 END_TEST
 
+/* Text of nearly one value per member (substring tests searched member by member, lists found by
+ * one pass over the column) and many departments (scopes so small that the members that matter are
+ * tested one by one), over several batches. */
+START_TEST(random_unique_text_small_scopes) {
+    for (uint64_t i = 0; i < 5; i++)
+        differential_shape(777 + i, 20000 + 11 * (uint32_t)i, 24, 37, NULL,
+                           (rshape){.ndepts = 60, .unique_text = true});
+}
+END_TEST
+
+/* `belong to` few departments (a list, rechecked member by member) and more (a member bitmap),
+ * `partly belong to` unions of departments, over a wide tree. */
+START_TEST(selective_department_tests) {
+    static const char *const rules =
+        "group \"a\" {\n  name \"a\"\n  1: department belong to (\"d5\")\n}\n"
+        "group \"b\" {\n  name \"b\"\n  1: department belong to (\"d5\", \"d6\", \"d7\")\n}\n"
+        "group \"c\" {\n  name \"c\"\n  1: department partly belong to (\"d9\", \"d10\", \"d11\")\n}\n"
+        "group \"d\" {\n  name \"d\"\n  departments \"d3\", \"d4\"\n  1: ts is not empty\n}\n"
+        "group \"e\" {\n  name \"e\"\n  where department belong to (\"d1\", \"d2\") or "
+        "cs partly belong to (\"d3\", \"d8\")\n}\n";
+    differential_shape(4711, 20000, 0, 29, rules, (rshape){.ndepts = 60});
+    differential_shape(4712, 20000, 0, 29, rules, (rshape){.ndepts = 200});
+}
+END_TEST
+
+/* Members holding dozens of values each: the word kernels' fallbacks for words of many values. */
+START_TEST(random_many_values) {
+    for (uint64_t i = 0; i < 4; i++) differential_shape(555 + i, 700, 6, 1, NULL, (rshape){.ndepts = 50, .wide = 40});
+}
+END_TEST
+
+/* Postings decode to exactly the members holding each code, as a scan of the column finds them. */
+START_TEST(postings_match_columns) {
+    prng r = {31337};
+    rorg o = {.nmembers = 3000, .ndepts = 40, .status = true, .today = vt_day(TODAY)};
+    char *dir = vt_tmpdir(), snap[600];
+    write_random_org(&r, &o, dir);
+    rs_snapshot *folder = vt_load(dir), *s = packed_twin(folder, dir, snap, sizeof snap);
+    uint32_t *got = rs_malloc((s->nmembers + 1) * sizeof *got), columns = 0;
+    for (size_t c = 0; c < s->schema->nfields; c++) {
+        const rs_column *col = &s->columns[c];
+        if (!col->post_count) continue;
+        columns++;
+        ck_assert_uint_eq(col->post_codes, rs_column_code_space(s, col));
+        for (uint32_t code = 0; code < col->post_codes; code++) {
+            uint32_t want = 0, k = rs_post_decode(s, col, code, got);
+            for (uint32_t m = 0; m < s->nmembers; m++) {
+                if (rs_bm_get(col->empty, m)) continue;
+                bool holds = false;
+                uint32_t b = col->offsets ? col->offsets[m] : m, e = col->offsets ? col->offsets[m + 1] : m + 1;
+                for (uint32_t p = b; p < e; p++) holds |= col->codes[p] == code;
+                if (!holds) continue;
+                if (col->post_count[code] <= s->nmembers / RS_POST_RARE) {
+                    ck_assert_uint_lt(want, k);
+                    ck_assert_uint_eq(got[want], m);
+                }
+                want++;
+            }
+            ck_assert_uint_eq(col->post_count[code], want);
+            if (want > s->nmembers / RS_POST_RARE) ck_assert_uint_eq(k, 0);
+            else ck_assert_uint_eq(k, want);
+        }
+    }
+    ck_assert_uint_ge(columns, 5);   /* text, option and department columns, single and multi */
+    free(got);
+    rs_snapshot_free(s);
+    rs_snapshot_free(folder);
+    unlink(snap);
+    vt_rmdir(dir);
+}
+END_TEST
+
 /* The incremental path answers for one member without bitmaps, and refuses what is out of range. */
 START_TEST(member_path_bounds) {
     rs_snapshot *s = vt_load(ORG);
@@ -775,6 +928,10 @@ static Suite *vm_suite(void) {
     tcase_add_test(rnd, random_against_reference);
     tcase_add_test(rnd, random_many_batches);
     tcase_add_test(rnd, shared_leaves_many_batches);
+    tcase_add_test(rnd, random_unique_text_small_scopes);
+    tcase_add_test(rnd, postings_match_columns);
+    tcase_add_test(rnd, random_many_values);
+    tcase_add_test(rnd, selective_department_tests);
     suite_add_tcase(s, rnd);
     return s;
 }

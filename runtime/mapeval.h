@@ -1,0 +1,81 @@
+/* mapeval.h: evaluation of mapping programs (compiler/mapcode.h) over source records: JSON objects
+ * as the source API returns them. Records are mapped in batches, one target field at a time over the
+ * whole batch (column-wise), into target values plus a per-record failure list; a failing record
+ * never stops the others.
+ *
+ * Ownership: rs_mapper_new's result is freed by rs_mapper_free. Values and failure messages of a
+ * batch live in the mapper's arena until the next rs_mapper_run. */
+#ifndef RS_MAPEVAL_H
+#define RS_MAPEVAL_H
+#include <jansson.h>
+#include "compiler/mapcode.h"
+#include "common/diag.h"
+
+/* Why a record failed: X(NAME, "reason as printed"). */
+#define RS_MAP_FAILURES(X)                                                                   \
+    X(TOO_LONG, "too_long")                                                                 \
+    X(WRONG_TYPE, "wrong_type")                                                             \
+    X(MISSING_REQUIRED, "missing_required")                                                 \
+    X(NOT_ALLOWED, "not_allowed")                                                           \
+    X(LOOKUP_MISSING, "lookup_missing")                                                     \
+    X(BAD_VALUE, "bad_value")                                                               \
+    X(BAD_RECORD, "bad_record")
+
+typedef enum {
+#define X(name, text) RS_MAPFAIL_##name,
+    RS_MAP_FAILURES(X)
+#undef X
+} rs_mapfail_kind;
+
+const char *rs_mapfail_name(rs_mapfail_kind k);
+
+typedef struct rs_mapstr {
+    const char *s;
+    size_t len;
+} rs_mapstr;
+
+/* A value. type MT_ANY means empty (missing, null, "", []). */
+typedef struct rs_mapval {
+    map_type type;
+    const char *s;              /* TEXT (not NUL-terminated; len bytes) */
+    size_t len;                 /* TEXT: bytes; LIST: items */
+    double num;
+    int32_t day;
+    bool b;
+    const rs_mapstr *items;     /* LIST */
+} rs_mapval;
+
+typedef struct rs_mapfailure {
+    size_t record;              /* index in the batch */
+    int target;                 /* index of the target field; -1 for the whole record */
+    rs_mapfail_kind kind;
+    const char *message;        /* in the arena */
+} rs_mapfailure;
+
+typedef struct rs_mapper rs_mapper;
+
+/* Loads the program's lookup tables (CSV: a header line, then key,value; or a JSON object of
+ * strings). Errors (E0511) go to diags; returns 0, or -1 when a table cannot be loaded. */
+int rs_mapper_new(rs_mapper **out, const rs_mapprog *prog, rs_diags *diags);
+void rs_mapper_free(rs_mapper *m);
+
+/* The result of one batch: values[r * ntargets + t], and the failures in record order. */
+typedef struct rs_mapresult {
+    const rs_mapval *values;
+    size_t ntargets;
+    const rs_mapfailure *failures;
+    size_t nfailures;
+    const bool *failed;         /* failed[r]: the record has at least one failure */
+} rs_mapresult;
+
+/* Maps records[0..n) (each a JSON object, or NULL for a line that was not one: that record fails
+ * with BAD_RECORD). The result is valid until the next run or rs_mapper_free. */
+void rs_mapper_run(rs_mapper *m, json_t *const *records, size_t n, rs_mapresult *out);
+
+/* Writes a target value as JSON (text as a string, dates as "YYYY-MM-DD", lists as arrays). */
+struct rs_sb;
+void rs_mapval_json(const rs_mapval *v, struct rs_sb *out);
+/* Writes a target value as plain text (the table format). */
+void rs_mapval_text(const rs_mapval *v, struct rs_sb *out);
+
+#endif

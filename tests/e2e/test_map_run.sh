@@ -1,0 +1,41 @@
+# roster map: realistic Google Directory user records (users resource shape) mapped to Lark users by
+# the built-in set, by a mapping that extends it (custom lines, a lookup table) and by a stand-alone
+# one. Good records are mapped, each bad one is listed with its reasons, and none stops the others.
+. tests/e2e/lib.sh
+S=tests/data/e2e/map/google-users.jsonl
+expect_exit 1 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S"
+same "$T/out" tests/e2e/expected/map/builtin.jsonl
+contains "$T/err" 'mapped 7 record(s) with "google-to-lark": 3 ok, 4 failed'
+expect_exit 1 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S" --format table
+same "$T/out" tests/e2e/expected/map/builtin.table
+expect_exit 1 "$ROSTER" map --mapping tests/data/e2e/map/acme.map --source "$S"
+same "$T/out" tests/e2e/expected/map/acme.jsonl
+expect_exit 1 "$ROSTER" map --mapping tests/data/e2e/map/admins.map --source "$S"
+same "$T/out" tests/e2e/expected/map/admins.jsonl
+# every failure kind of the issue shows up in these runs
+cat tests/e2e/expected/map/*.jsonl > "$T/all"
+for reason in too_long wrong_type missing_required not_allowed lookup_missing bad_value bad_record; do
+  contains "$T/all" "\"reason\": \"$reason\""
+done
+
+# only good records: exit 0, and the source may come on stdin
+grep -n '' "$S" | grep -E '^(1|2):' | cut -d: -f2- > "$T/good.jsonl"
+expect_exit 0 "$ROSTER" map --mapping mappings/google-to-lark.map --source - < "$T/good.jsonl"
+[ "$(wc -l < "$T/out")" -eq 2 ] || fail "two records expected"
+contains "$T/err" "2 ok, 0 failed"
+
+# the compiled programs, EXPLAIN-style
+expect_exit 0 "$ROSTER" map --mapping mappings/google-to-lark.map --disasm
+same "$T/out" tests/e2e/expected/map/builtin.disasm
+expect_exit 0 "$ROSTER" map --mapping tests/data/e2e/map/admins.map --disasm
+same "$T/out" tests/e2e/expected/map/admins.disasm
+
+# a mapping with errors maps nothing; usage errors exit 2
+expect_exit 1 "$ROSTER" map --mapping tests/data/map/errors.map --source "$S"
+[ -s "$T/out" ] && fail "records printed for a mapping with errors"
+contains "$T/err" "E0501"
+expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map
+expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S" --format csv
+expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/none.jsonl"
+expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S" --id nope
+exit 0
