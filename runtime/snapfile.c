@@ -47,10 +47,6 @@ static uint64_t align8(uint64_t x) { return (x + 7) & ~(uint64_t)7; }
 
 /* ---- postings: members by value ---- */
 
-/* Section kinds of the postings, after the sections the schema implies (rs_sectag, in
- * snapshot_int.h, lists those); numbered apart so that list can grow. */
-enum { SEC_POST_COUNT = 64, SEC_POST_OFF, SEC_POST_BYTES };
-
 uint32_t rs_column_code_space(const rs_snapshot *s, const rs_column *c) {
     if (!c->codes) return 0;
     switch (c->field->type) {

@@ -266,7 +266,7 @@ bool rs_jnum_exact(const rs_jnum *n, double *out);
  * refused). The checksum covers the header (with checksum = 0), the section table and the schema
  * section (the first one): everything that says how to read the rest. */
 #define RS_SNAP_MAGIC "\x89RSNAP\r\n"
-#define RS_SNAP_VERSION 1u
+#define RS_SNAP_VERSION 2u   /* 2: members-by-value sections */
 #define RS_SNAP_BYTE_ORDER 0x01020304u
 
 typedef struct rs_snap_header {
@@ -303,6 +303,7 @@ typedef enum {
     SEC_DICT_RAW_OFF, SEC_DICT_RAW_BYTES, SEC_DICT_RAW_SORTED,
     SEC_DICT_FOLD_OFF, SEC_DICT_FOLD_BYTES, SEC_DICT_FOLD_SORTED,
     SEC_REV_OFF, SEC_REV,
+    SEC_POST_COUNT, SEC_POST_OFF, SEC_POST_BYTES,   /* members by value (docs/snapshot-format.md) */
     SEC_COUNT
 } rs_sectag;
 

@@ -351,10 +351,10 @@ END_TEST
 START_TEST(resealed_header_checks) {
     char *copy = rs_malloc(snap_len);
     memcpy(copy, snap_bytes, snap_len);
-    header(copy)->version = 2;
+    header(copy)->version = RS_SNAP_VERSION + 1;
     reseal(copy);
     write_bad(copy, snap_len);
-    assert_corrupt("format version 2");
+    assert_corrupt("format version 3");
 
     memcpy(copy, snap_bytes, snap_len);
     header(copy)->byte_order = 0x04030201u;
