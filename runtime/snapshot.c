@@ -871,7 +871,10 @@ static void read_file(loader *L, rs_reader *r, void (*apply)(loader *, const rs_
 static void read_departments(loader *L, const char *dir) {
     char *path;
     rs_reader *r = open_records(L, dir, "departments", &path);
-    if (!r) return;
+    if (!r) {   /* the file may exist and be refused (a bad CSV header): path is set then */
+        free(path);
+        return;
+    }
     read_file(L, r, dept_record);
     rs_reader_close(r);
     L->depts_known = true;

@@ -532,6 +532,8 @@ static const struct bad_case {
 } bad_cases[] = {
     {"bad-e0601-json", RS_E_SNAP_SYNTAX, "members.jsonl", 3, 0, "invalid JSON"},
     {"bad-e0601-csv", RS_E_SNAP_SYNTAX, "members.csv", 3, 12, "after the closing quote"},
+    /* A refused departments.csv header: also a leak regression (the path was not freed). */
+    {"bad-e0601-dept-header", RS_E_SNAP_SYNTAX, "departments.csv", 1, 4, "named twice in the header"},
     {"bad-e0602", RS_E_SNAP_MISSING_ID, "members.jsonl", 3, 0, "without an \"id\""},
     {"bad-e0603", RS_E_SNAP_DUPLICATE_ID, "members.jsonl", 3, 0, "'u1' is used again (first on line 1)"},
     {"bad-e0603-dept", RS_E_SNAP_DUPLICATE_ID, "departments.jsonl", 3, 0, "'D1' is used again (first on line 2)"},
