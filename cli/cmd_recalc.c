@@ -60,6 +60,12 @@ static int load_inputs(loaded *in, const char *snapshot, char *const *rules, siz
     return rc;
 }
 
+/* On a terminal, say what the long part of a run is doing (loading reports its own progress). */
+static void progress(const loaded *in, const char *what) {
+    if (!cli_stderr_tty()) return;
+    fprintf(stderr, "%s %u groups over %u members\n", what, in->r.program->ngroups, in->s->nmembers);
+}
+
 static void free_inputs(loaded *in) {
     cli_rules_free(&in->r);
     rs_snapshot_free(in->s);
@@ -146,6 +152,7 @@ int cmd_recalc(int argc, char **argv) {
     rc = load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
     rs_recalc_stats st;
     if (rc == CLI_OK) {
+        progress(&in, "recalculating");
         int r = rs_recalc(in.r.program, in.s, &o, &st, d);
         rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
     }
@@ -414,6 +421,7 @@ int cmd_dry_run(int argc, char **argv) {
     rs_dry_run dr;
     memset(&dr, 0, sizeof dr);
     if (rc == CLI_OK) {
+        progress(&in, "evaluating");
         int r = rs_dry_run_compute(&dr, in.r.program, in.s, a.state, today, a.threads, d);
         rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
     }
