@@ -19,7 +19,8 @@ ast_file *rs_parse_json(rs_source *src, rs_diags *diags);
 ast_file *rs_parse_any(rs_source *src, rs_diags *diags);
 
 /* Canonical text: lower-case keywords, two-space indent, one item a line in the order name,
- * departments, conditions (by number), match, where, allow, block; minimal parentheses. */
+ * departments, conditions (by number), match, where, allow, block; parentheses only where `and`
+ * and `or` meet or the grouping needs them. */
 void rs_fmt_text(const ast_file *f, rs_sb *out);
 /* Canonical JSON, the admin-console form: one group object a line for one group, else an array. */
 void rs_fmt_json(const ast_file *f, rs_sb *out);
