@@ -611,6 +611,14 @@ static bool check_tour(mapped *m, const rs_departments *d) {
     return ok;
 }
 
+static bool all_members_empty(const uint64_t *empty, uint32_t n) {
+    for (uint32_t w = 0; w < n / 64; w++)
+        if (empty[w] != ~(uint64_t)0) return false;
+    if (n % 64 == 0) return true;
+    uint64_t tail = ((uint64_t)1 << (n % 64)) - 1;
+    return (empty[n / 64] & tail) == tail;
+}
+
 static bool check_column(mapped *m, const rs_snapshot *s, const rs_column *c) {
     const rs_field *f = c->field;
     uint32_t n = s->nmembers;
@@ -632,7 +640,13 @@ static bool check_column(mapped *m, const rs_snapshot *s, const rs_column *c) {
     case RS_T_DEPARTMENT: bound = s->depts.n; break;
     default: return true;   /* numbers and dates: every bit pattern is a value */
     }
-    if (!f->multi && bound == 0) bound = 1;   /* empty slots of single-valued columns hold 0 */
+    if (!f->multi && bound == 0) {
+        /* No value exists, so every member must be empty; their slots hold 0, which is then let
+         * through. A member marked non-empty here would make the VM index past its tables. */
+        if (!all_members_empty(c->empty, n))
+            return bad(m, "column '%s': a member has a value but the column has no values", f->name);
+        bound = 1;
+    }
     if (!all_below(c->codes, c->nvalues, bound)) return bad(m, "column '%s': value code out of range", f->name);
     if (f->type == RS_T_PERSONNEL) {
         if (!monotonic(c->rev_off, (size_t)n + 1)) return bad(m, "column '%s': reverse offsets out of order", f->name);

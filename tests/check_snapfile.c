@@ -348,6 +348,18 @@ START_TEST(header_and_table_flips) {
 END_TEST
 
 /* Header fields changed and resealed, so that the checksum passes and the field check must act. */
+/* Found by fuzz_snapfile: a single-valued column without any value, yet a member marked non-empty,
+ * made the VM index past its per-value tables. It is refused at load now. */
+START_TEST(valueless_column_with_a_value) {
+    rs_diags *d = diags_new();
+    rs_snapshot *s = rs_snapshot_load("tests/data/snapfile/empty-dict-code.snap", NULL, d);
+    ck_assert_ptr_null(s);
+    ck_assert_int_eq(d->items[0].code, RS_E_SNAP_CORRUPT);
+    ck_assert_msg(strstr(d->items[0].message, "has no values"), "message '%s'", d->items[0].message);
+    free(d);
+}
+END_TEST
+
 START_TEST(resealed_header_checks) {
     char *copy = rs_malloc(snap_len);
     memcpy(copy, snap_bytes, snap_len);
@@ -573,6 +585,7 @@ static Suite *snapfile_suite(void) {
     tcase_add_test(bad, truncated_everywhere);
     tcase_add_test(bad, header_and_table_flips);
     tcase_add_test(bad, resealed_header_checks);
+    tcase_add_test(bad, valueless_column_with_a_value);
     tcase_add_test(bad, resealed_section_checks);
     tcase_add_loop_test(bad, data_out_of_range, 0, (int)RS_ARRAY_LEN(data_cases));
     tcase_add_test(bad, random_data_flips);
