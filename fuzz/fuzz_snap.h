@@ -375,4 +375,30 @@ static inline void fuzz_snap_agree(const rs_snapshot *s) {
     fuzz_snap_eval(s, true);
 }
 
+/* The snapshot-folder harnesses: the bytes before the first form feed are departments.EXT, the
+ * rest members.EXT (without a form feed, fixed_departments and every byte as members); then load,
+ * and a loaded snapshot must evaluate the same in the VM and the reference evaluator. */
+static inline void fuzz_folder_input(const uint8_t *data, size_t size, const char *ext,
+                                     const char *fixed_departments) {
+    static bool ready;
+    if (!ready) {
+        fuzz_put_str("schema.json", fuzz_schema_json);
+        ready = true;
+    }
+    char depts[32], members[32];
+    snprintf(depts, sizeof depts, "departments.%s", ext);
+    snprintf(members, sizeof members, "members.%s", ext);
+    const uint8_t *ff = memchr(data, '\f', size);
+    if (ff) {
+        fuzz_put(depts, data, (size_t)(ff - data));
+        fuzz_put(members, ff + 1, size - (size_t)(ff - data) - 1);
+    } else {
+        fuzz_put_str(depts, fixed_departments);
+        fuzz_put(members, data, size);
+    }
+    rs_snapshot *s = fuzz_load(fuzz_dir());
+    if (s) fuzz_snap_agree(s);
+    rs_snapshot_free(s);
+}
+
 #endif

@@ -16,21 +16,6 @@ static const char fixed_departments[] =
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size > 1u << 16) return 0;   /* big inputs only slow the search down */
-    static bool ready;
-    if (!ready) {
-        fuzz_put_str("schema.json", fuzz_schema_json);
-        ready = true;
-    }
-    const uint8_t *ff = memchr(data, '\f', size);
-    if (ff) {
-        fuzz_put("departments.jsonl", data, (size_t)(ff - data));
-        fuzz_put("members.jsonl", ff + 1, size - (size_t)(ff - data) - 1);
-    } else {
-        fuzz_put_str("departments.jsonl", fixed_departments);
-        fuzz_put("members.jsonl", data, size);
-    }
-    rs_snapshot *s = fuzz_load(fuzz_dir());
-    if (s) fuzz_snap_agree(s);
-    rs_snapshot_free(s);
+    fuzz_folder_input(data, size, "jsonl", fixed_departments);
     return 0;
 }
