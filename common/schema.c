@@ -1,5 +1,6 @@
 /* schema.c: schema.json (spec section 1) into rs_schema, with the implicit fields added. */
 #include "common/schema.h"
+#include "common/suggest.h"
 #include "common/utf8.h"
 #include "common/util.h"
 #include <jansson.h>
@@ -60,44 +61,11 @@ int rs_field_option(const rs_field *f, const char *value, size_t len) {
     return found;
 }
 
-/* Edit distance counting an insertion, a deletion, a substitution or a swap of two neighbouring
- * letters as one (optimal string alignment), over bytes, ignoring ASCII case: "levle" is one edit
- * from "level". Capped inputs keep it cheap. */
-static char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
-
-static size_t edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return SIZE_MAX;
-    size_t d[65][65];
-    for (size_t i = 0; i <= la; i++) d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            char ca = lower_ascii(a[i - 1]), cb = lower_ascii(b[j - 1]);
-            size_t best = d[i - 1][j - 1] + (ca != cb);
-            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && ca == lower_ascii(b[j - 2]) && lower_ascii(a[i - 2]) == cb &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
 const char *rs_schema_suggest(const rs_schema *s, const char *name) {
-    size_t limit = strlen(name) / 3;
-    if (limit < 1) limit = 1;
-    const char *best = NULL;
-    size_t best_d = limit + 1;
-    for (size_t i = 0; i < s->nfields; i++) {
-        size_t d = edit_distance(name, s->fields[i].name);
-        if (d < best_d) {
-            best_d = d;
-            best = s->fields[i].name;
-        }
-    }
+    const char **names = rs_calloc(s->nfields, sizeof *names);
+    for (size_t i = 0; i < s->nfields; i++) names[i] = s->fields[i].name;
+    const char *best = rs_nearest(name, strlen(name), names, s->nfields, 0);
+    free(names);
     return best;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "compiler/check.h"
+#include "common/suggest.h"
 #include "common/date.h"
 #include "common/strbuf.h"
 #include "common/utf8.h"
@@ -228,22 +229,6 @@ static void check_arity(ctx *c, const ast_cond *ac) {
 
 /* ---- values ---- */
 
-static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb) {
-    if (la > 64 || lb > 64) return SIZE_MAX;
-    size_t prev[65], cur[65];
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *cur);
-    }
-    return prev[lb];
-}
-
 /* The declared option nearest to value (ignoring case), within a third of its length, or -1. */
 static int nearest_option(const rs_field *f, const char *value, size_t len) {
     size_t vlen;
@@ -253,7 +238,7 @@ static int nearest_option(const rs_field *f, const char *value, size_t len) {
     for (size_t i = 0; i < f->noptions; i++) {
         size_t olen;
         char *o = rs_casefold(f->options[i], strlen(f->options[i]), &olen);
-        size_t dist = edit_distance(v, vlen, o, olen);
+        size_t dist = rs_edit_distance(v, vlen, o, olen);
         free(o);
         if (dist < best_d) {
             best_d = dist;

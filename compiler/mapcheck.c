@@ -53,7 +53,7 @@ static void unknown_path(mc *c, rs_span at, const char *path) {
     const rs_srcschema *s = c->env->src;
     const char **names = rs_calloc(s->n + 1, sizeof *names);
     for (size_t i = 0; i < s->n; i++) names[i] = s->paths[i].path;
-    const char *near = rs_nearest(path, strlen(path), names, s->n);
+    const char *near = rs_nearest(path, strlen(path), names, s->n, 0);
     rs_diag *dg = err(c, RS_E_MAP_UNKNOWN_PATH, at, "the source schema has no path '%s'", path);
     if (near) rs_diag_help(dg, "did you mean '%s'?", near);
     else rs_diag_help(dg, "the source schema lists the paths a mapping may read");
@@ -146,7 +146,7 @@ static void check_regex(mc *c, const map_expr *e) {
 static map_type unknown_fn(mc *c, const map_expr *e) {
     size_t n;
     const char *const *names = map_fn_names(&n);
-    const char *near = rs_nearest(e->fn, strlen(e->fn), names, n);
+    const char *near = rs_nearest(e->fn, strlen(e->fn), names, n, 0);
     rs_diag *dg = err(c, RS_E_MAP_UNKNOWN_FUNCTION, e->fn_span, "unknown function '%s'", e->fn);
     if (near) rs_diag_help(dg, "did you mean '%s'?", near);
     else rs_diag_help(dg, "the functions are lower, upper, trim, concat, coalesce, substr, replace, "
@@ -302,7 +302,7 @@ static void check_item(mc *c, size_t idx) {
     if (!f) {
         const char **names = rs_calloc(tg->n + 1, sizeof *names);
         for (size_t i = 0; i < tg->n; i++) names[i] = tg->fields[i].name;
-        const char *near = rs_nearest(it->target.s, it->target.len, names, tg->n);
+        const char *near = rs_nearest(it->target.s, it->target.len, names, tg->n, 0);
         rs_diag *dg = err(c, RS_E_MAP_UNKNOWN_TARGET, it->target.span,
                           "the target has no field '%s'", it->target.s);
         if (near) rs_diag_help(dg, "did you mean '%s'?", near);

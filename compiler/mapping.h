@@ -14,6 +14,7 @@
 #define RS_MAPPING_H
 #include "grammar/map_ast.h"
 #include "compiler/mapcode.h"
+#include "common/suggest.h"
 
 const char *map_type_name(map_type t);
 /* "text" -> MT_TEXT ...; returns false for an unknown name. allow_list: whether "list" is valid. */
@@ -55,8 +56,6 @@ void rs_tgtschema_free(rs_tgtschema *s);
 const rs_tgtfield *rs_tgtschema_field(const rs_tgtschema *s, const char *name, size_t len);
 int rs_tgtschema_index(const rs_tgtschema *s, const char *name, size_t len);
 
-/* The nearest of n names to `name` (edit distance at most a third of its length), or NULL. */
-const char *rs_nearest(const char *name, size_t len, const char *const *names, size_t n);
 
 /* ---- functions (mapfunc.c) ---- */
 

@@ -22,42 +22,6 @@ bool map_type_parse(const char *s, bool allow_list, map_type *out) {
     return false;
 }
 
-/* ---- nearest names ---- */
-
-static size_t edit_distance(const char *a, size_t la, const char *b) {
-    size_t lb = strlen(b);
-    if (la > 64 || lb > 64) return (size_t)-1;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best) best = row[j] + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-const char *rs_nearest(const char *name, size_t len, const char *const *names, size_t n) {
-    size_t limit = len / 3 < 1 ? 1 : len / 3;
-    const char *best = NULL;
-    size_t best_d = limit + 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(name, len, names[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = names[i];
-        }
-    }
-    return best;
-}
-
 /* ---- loading ---- */
 
 static json_t *load_json(const char *name, const char *text, size_t len, rs_diags *d) {

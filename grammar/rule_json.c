@@ -14,6 +14,7 @@
 #include <string.h>
 #include "parser.h"
 #include "grammar/grammar.h"
+#include "common/suggest.h"
 #include "common/util.h"
 
 /* ---- the locator: spans of values in valid JSON text ---- */
@@ -160,42 +161,9 @@ static void missing(jr *r, const jval *obj, const char *what, const char *key, c
 
 /* ---- unknown keys, with the nearest known one suggested ---- */
 
-static size_t edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 40 || lb > 40) return 99;
-    size_t row[41];
-    for (size_t j = 0; j <= lb; j++) row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best) best = up + 1;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-static const char *nearest(const char *key, const char *const *known, size_t n, size_t max) {
-    const char *best = NULL;
-    size_t bd = max + 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = edit_distance(key, known[i]);
-        if (d < bd) {
-            bd = d;
-            best = known[i];
-        }
-    }
-    return best;
-}
-
 static void unknown_key(jr *r, rs_span at, const char *key, const char *const *known, size_t nknown) {
     rs_diag *d = rs_diag_at(r->d, RS_E_JSON_UNKNOWN_KEY, r->src, at, "unknown key \"%.60s\"", key);
-    const char *near = nearest(key, known, nknown, 3);
+    const char *near = rs_nearest(key, strlen(key), known, nknown, 3);
     rs_sb list = {0};
     for (size_t i = 0; i < nknown; i++) rs_sb_printf(&list, "%s\"%s\"", i ? ", " : "", known[i]);
     if (near) rs_diag_help(d, "did you mean \"%s\"? the keys here are %s", near, list.buf);
@@ -497,7 +465,8 @@ static bool read_cond_op(jr *r, const jval *n, ast_cond *c) {
     if (op < 0) {
         const char *names[AST_OP_COUNT];
         for (int i = 0; i < AST_OP_COUNT; i++) names[i] = ast_op_text((ast_op)i);
-        const char *near = nearest(json_string_value(n->v), names, AST_OP_COUNT, 4);
+        const char *near =
+            rs_nearest(json_string_value(n->v), json_string_length(n->v), names, AST_OP_COUNT, 4);
         rs_diag *d = rs_diag_at(r->d, RS_E_JSON_UNKNOWN_OP, r->src, n->span,
                                 "unknown operator \"%.60s\"", json_string_value(n->v));
         if (near) rs_diag_help(d, "did you mean \"%s\"?", near);
