@@ -47,8 +47,13 @@ typedef struct cli_mapfile {
     struct rs_mapcheck *check;
 } cli_mapfile;
 
-/* Whether a path names a mapping file (*.map): `check` and `fmt` read those as mappings. */
+/* Whether a path names a mapping file (*.map) or a folder with one: `check` and `fmt` read those
+ * as mappings. In a mappings folder the other files are the schemas and tables the mappings name. */
 bool cli_is_mapping_path(const char *path);
+/* Files named, and the *.map (mappings) or *.rule and *.json files (rules) of folders named, each
+ * folder's in name order. Returns -1 (reported to d) when a folder cannot be read. */
+int cli_expand_paths(char *const *paths, size_t npaths, bool mappings, char ***files, size_t *n,
+                     rs_diags *d);
 /* Returns CLI_OK, CLI_INVALID or CLI_USAGE; free with cli_mapfile_free after printing d. */
 int cli_mapfile_load(cli_mapfile *m, const char *path, rs_diags *d);
 void cli_mapfile_free(cli_mapfile *m);

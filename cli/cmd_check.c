@@ -209,11 +209,6 @@ int cmd_fmt(int argc, char **argv) {
 
 /* ---- mapping files ---- */
 
-bool cli_is_mapping_path(const char *path) {
-    size_t n = strlen(path);
-    return n > 4 && strcmp(path + n - 4, ".map") == 0;
-}
-
 /* One mapping file read, parsed and checked; what the diagnostics point into stays alive until
  * cli_mapfile_free. */
 int cli_mapfile_load(cli_mapfile *m, const char *path, rs_diags *d) {
@@ -237,19 +232,25 @@ void cli_mapfile_free(cli_mapfile *m) {
 
 static int worse(int a, int b) { return a == CLI_USAGE || b == CLI_USAGE ? CLI_USAGE : a > b ? a : b; }
 
-int cli_check_mappings(char *const *paths, size_t n, bool json) {
+int cli_check_mappings(char *const *paths, size_t npaths, bool json) {
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
+    char **names;
+    size_t n;
+    int rc = cli_expand_paths(paths, npaths, true, &names, &n, d) == 0 ? CLI_OK : CLI_USAGE;
     cli_mapfile *files = rs_calloc(n + 1, sizeof *files);
-    int rc = CLI_OK;
     size_t nmaps = 0;
-    for (size_t i = 0; i < n; i++) {
-        rc = worse(rc, cli_mapfile_load(&files[i], paths[i], d));
+    for (size_t i = 0; rc != CLI_USAGE && i < n; i++) {
+        rc = worse(rc, cli_mapfile_load(&files[i], names[i], d));
         nmaps += files[i].ast ? files[i].ast->nmaps : 0;
     }
     cli_print_diags(d, json);
     if (rc == CLI_OK && !json) fprintf(stderr, "ok: %zu mapping file(s), %zu mapping(s) checked\n", n, nmaps);
-    for (size_t i = 0; i < n; i++) cli_mapfile_free(&files[i]);
+    for (size_t i = 0; i < n; i++) {
+        cli_mapfile_free(&files[i]);
+        free(names[i]);
+    }
+    free(names);
     free(files);
     free(d);
     return rc;

@@ -47,48 +47,81 @@ void cli_print_diags(const rs_diags *d, bool json) {
     rs_sb_free(&out);
 }
 
-static bool is_rule_file(const char *name) {
-    size_t n = strlen(name);
-    if (name[0] == '.') return false;
-    return (n > 5 && strcmp(name + n - 5, ".rule") == 0) || (n > 5 && strcmp(name + n - 5, ".json") == 0);
+static bool has_suffix(const char *name, const char *suffix) {
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
 }
+
+static bool is_rule_file(const char *name) {
+    return name[0] != '.' && (has_suffix(name, ".rule") || has_suffix(name, ".json"));
+}
+
+static bool is_mapping_file(const char *name) { return name[0] != '.' && has_suffix(name, ".map"); }
 
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Files of a folder that look like rules, in name order (so output is stable). */
-static int list_folder(const char *dir, char ***files, size_t *n, size_t *cap, rs_diags *d) {
+/* The files of a folder that `want` accepts, in name order (so output is stable). Returns how many,
+ * or -1 when the folder cannot be read (with files == NULL). */
+static long list_folder(const char *dir, bool (*want)(const char *), char ***files, rs_diags *d) {
+    *files = NULL;
     DIR *dh = opendir(dir);
     if (!dh) {
-        rs_diag_file(d, RS_E_IO, dir, 0, 0, "cannot read folder: %s", strerror(errno));
+        if (d) rs_diag_file(d, RS_E_IO, dir, 0, 0, "cannot read folder: %s", strerror(errno));
         return -1;
     }
-    size_t first = *n;
+    size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(dh)) != NULL) {
-        if (!is_rule_file(e->d_name)) continue;
+        if (!want(e->d_name)) continue;
         size_t len = strlen(dir) + strlen(e->d_name) + 2;
         char *path = rs_malloc(len);
         snprintf(path, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-        RS_GROW(*files, *cap, *n + 1);
-        (*files)[(*n)++] = path;
+        RS_GROW(*files, cap, n + 1);
+        (*files)[n++] = path;
     }
     closedir(dh);
-    qsort(*files + first, *n - first, sizeof **files, cmp_str);
-    return 0;
+    if (n) qsort(*files, n, sizeof **files, cmp_str);
+    return (long)n;
 }
 
-static int expand_paths(char *const *paths, size_t npaths, char ***files, size_t *n, rs_diags *d) {
+static void free_paths(char **files, size_t n) {
+    for (size_t i = 0; i < n; i++) free(files[i]);
+    free(files);
+}
+
+static bool is_folder(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool cli_is_mapping_path(const char *path) {
+    if (!is_folder(path)) return has_suffix(path, ".map");
+    char **maps;
+    long n = list_folder(path, is_mapping_file, &maps, NULL);
+    if (n > 0) free_paths(maps, (size_t)n);
+    return n > 0;
+}
+
+int cli_expand_paths(char *const *paths, size_t npaths, bool mappings, char ***files, size_t *n,
+                     rs_diags *d) {
     size_t cap = 0;
+    *files = NULL;
+    *n = 0;
     for (size_t i = 0; i < npaths; i++) {
-        struct stat st;
-        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (list_folder(paths[i], files, n, &cap, d) != 0) return -1;
+        if (!is_folder(paths[i])) {
+            RS_GROW(*files, cap, *n + 1);
+            (*files)[(*n)++] = rs_strdup(paths[i]);
             continue;
         }
-        RS_GROW(*files, cap, *n + 1);
-        (*files)[(*n)++] = rs_strdup(paths[i]);
+        char **in;
+        long k = list_folder(paths[i], mappings ? is_mapping_file : is_rule_file, &in, d);
+        if (k < 0) return -1;
+        RS_GROW(*files, cap, *n + (size_t)k);
+        memcpy(*files + *n, in, (size_t)k * sizeof *in);
+        *n += (size_t)k;
+        free(in);
     }
     return 0;
 }
@@ -99,7 +132,7 @@ int cli_rules_load(cli_rules *r, char *const *paths, size_t npaths, const rs_sch
     char **files = NULL;
     size_t nfiles = 0;
     int rc = CLI_OK;
-    if (expand_paths(paths, npaths, &files, &nfiles, d) != 0) rc = CLI_USAGE;
+    if (cli_expand_paths(paths, npaths, false, &files, &nfiles, d) != 0) rc = CLI_USAGE;
     if (rc == CLI_OK && nfiles == 0) {
         rs_diag_file(d, RS_E_IO, npaths ? paths[0] : "", 0, 0, "no rule files (*.rule, *.json) found");
         rc = CLI_USAGE;
@@ -116,8 +149,7 @@ int cli_rules_load(cli_rules *r, char *const *paths, size_t npaths, const rs_sch
         r->asts[r->n] = rs_parse_any(src, d);
         r->n++;
     }
-    for (size_t i = 0; i < nfiles; i++) free(files[i]);
-    free(files);
+    free_paths(files, nfiles);
     if (rc != CLI_OK) return rc;
     /* Check what parsed even when some files had syntax errors: one run reports every error. */
     const ast_file **asts = rs_calloc(r->n, sizeof *asts);

@@ -66,11 +66,11 @@ int rs_read_file(const char *path, size_t max_bytes, char **out, size_t *len) {
             buf = rs_realloc(buf, cap + 1);
         }
     }
-    int err = ferror(f);
+    int err = ferror(f) ? errno : 0;   /* fread's own reason, e.g. EISDIR for a folder */
     fclose(f);
     if (err) {
         free(buf);
-        errno = EIO;
+        errno = err;
         return -1;
     }
     buf[n] = '\0';

@@ -249,6 +249,8 @@ static int nearest_option(const rs_field *f, const char *value, size_t len) {
     return best;
 }
 
+enum { HELP_LIST_BYTES = 240 };   /* of the 320-byte help line (rs_diag.help) */
+
 static void check_option(ctx *c, const rs_field *f, const ast_value *v, const char *s, size_t len,
                          rs_cvalue *out) {
     out->option = rs_field_option(f, s, len);
@@ -260,7 +262,12 @@ static void check_option(ctx *c, const rs_field *f, const ast_value *v, const ch
     int near = nearest_option(f, s, len);
     if (near >= 0) rs_sb_printf(&sb, "did you mean '%s'? ", f->options[near]);
     rs_sb_puts(&sb, "the options are: ");
-    for (size_t i = 0; i < f->noptions; i++) rs_sb_printf(&sb, "%s%s", i ? ", " : "", f->options[i]);
+    /* A long list is cut at a whole option, short enough that the count still fits the help line. */
+    size_t shown = 0;
+    for (; shown < f->noptions && sb.len + strlen(f->options[shown]) + 2 < HELP_LIST_BYTES; shown++)
+        rs_sb_printf(&sb, "%s%s", shown ? ", " : "", f->options[shown]);
+    if (shown < f->noptions)
+        rs_sb_printf(&sb, ", and %zu more (schema.json lists them all)", f->noptions - shown);
     rs_diag_help(dg, "%s", sb.buf);
     rs_sb_free(&sb);
 }
@@ -552,6 +559,7 @@ static void check_cond(ctx *c, const ast_cond *ac, rs_ccond *cc) {
 typedef struct numbering {
     int declared[MAX_CONDITIONS + 1];   /* index of the condition with that number + 1, 0 = none */
     bool used[MAX_CONDITIONS + 1];
+    uint64_t unread;                    /* ast_group.unread_conds */
 } numbering;
 
 static void check_numbers(ctx *c, const ast_group *g, numbering *nb) {
@@ -595,6 +603,7 @@ static void walk_match(ctx *c, const ast_expr *e, numbering *nb) {
         return;
     }
     case AST_EXPR_REF:
+        if (e->ref < 64 && (nb->unread & UINT64_C(1) << e->ref)) return;   /* already reported */
         if (e->ref < 1 || e->ref > MAX_CONDITIONS || !nb->declared[e->ref]) {
             rs_diag *dg = report(c, RS_E_UNDECLARED_CONDITION, e->span, "condition %u is not declared", e->ref);
             rs_diag_help(dg, "declare it (%u: field operator value) or remove it from `match`", e->ref);
@@ -613,7 +622,7 @@ static void walk_match(ctx *c, const ast_expr *e, numbering *nb) {
 static void check_match(ctx *c, const ast_group *g, numbering *nb) {
     if (!g->match) return;
     if (g->nconds == 0) {
-        if (g->where) return;   /* `match` with `where`: E0108 says it all */
+        if (g->where || g->unread_conds) return;   /* E0108 or the conditions' own errors say it */
         rs_diag *dg = report(c, RS_E_MATCH_WITHOUT_CONDITIONS, g->match_span,
                              "`match` names conditions, but the group has none");
         rs_diag_help(dg, "add numbered conditions (1: field operator value), or remove `match`");
@@ -750,6 +759,7 @@ static void check_group(ctx *c, const ast_group *g, rs_cgroup *cg) {
     check_form(c, g);
     numbering nb;
     memset(&nb, 0, sizeof nb);
+    nb.unread = g->unread_conds;
     check_numbers(c, g, &nb);
     cg->conds = rs_calloc(g->nconds ? g->nconds : 1, sizeof *cg->conds);
     for (size_t i = 0; i < g->nconds; i++) check_cond(c, &g->conds[i], &cg->conds[i]);

@@ -76,6 +76,10 @@ ast_cond *ast_group_add_cond(ast_group *g) {
     return c;
 }
 
+void ast_group_unread_cond(ast_group *g, uint32_t number) {
+    if (number < 64) g->unread_conds |= UINT64_C(1) << number;
+}
+
 void ast_strlist_add(ast_strlist *l, char *s, size_t len, rs_span span) {
     RS_GROW(l->items, l->cap, l->n + 1);
     ast_str *it = &l->items[l->n++];

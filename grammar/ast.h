@@ -136,6 +136,8 @@ typedef struct ast_group {
     rs_span departments_with_sub_span;
     ast_cond *conds;       /* numbered conditions, in source order */
     size_t nconds, cap_conds;
+    uint64_t unread_conds; /* bit n: condition n (< 64) was declared but could not be read; its
+                              error is reported, so `match` does not also call it undeclared */
     ast_expr *match;       /* NULL without `match` (then: all conditions and-ed) */
     rs_span match_span;
     ast_expr *where;       /* NULL without `where` */
@@ -156,6 +158,7 @@ typedef struct ast_file {
 ast_file *ast_file_new(const rs_source *src);
 ast_group *ast_file_add_group(ast_file *f);          /* zeroed, owned by f */
 ast_cond *ast_group_add_cond(ast_group *g);          /* zeroed, owned by g */
+void ast_group_unread_cond(ast_group *g, uint32_t number);
 void ast_strlist_add(ast_strlist *l, char *s, size_t len, rs_span span);
 ast_expr *ast_expr_binary(ast_expr_kind kind, ast_expr *lhs, ast_expr *rhs);
 ast_expr *ast_expr_not(ast_expr *e, rs_span span);

@@ -137,6 +137,7 @@ void gp_item_name(rs_parser *p, gp_str *s, rs_span s_span, rs_span span);
 void gp_item_departments(rs_parser *p, ast_strlist *l, bool with_sub, rs_span sub_span, rs_span span);
 void gp_item_members(rs_parser *p, bool block, ast_strlist *l, rs_span span);
 void gp_item_cond(rs_parser *p, uint32_t number, rs_span number_span, ast_cond *c, rs_span span);
+void gp_item_unread_cond(rs_parser *p, uint32_t number);
 void gp_item_match(rs_parser *p, gp_expr e, rs_span span);
 void gp_item_where(rs_parser *p, gp_expr e, rs_span span);
 void gp_recovered(rs_parser *p);

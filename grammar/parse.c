@@ -144,6 +144,8 @@ void gp_item_cond(rs_parser *p, uint32_t number, rs_span number_span, ast_cond *
     dst->span = span;
 }
 
+void gp_item_unread_cond(rs_parser *p, uint32_t number) { ast_group_unread_cond(cur_group(p), number); }
+
 /* An expression that lost parts to the depth limit is dropped: E0002 says why, and checking the
  * rest would only report consequences. */
 static bool keep_expr(rs_parser *p, gp_expr e) {

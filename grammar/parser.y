@@ -142,6 +142,7 @@ item
     : NAME STRING                       { (void)$1; gp_item_name(p, &$2, @2, @$); }
     | DEPARTMENTS strlist with_sub      { (void)$1; gp_item_departments(p, $2, $3, @3, @$); }
     | LABEL cond                        { gp_item_cond(p, $1, @1, $2, @$); }
+    | LABEL error                       { gp_item_unread_cond(p, $1); gp_recovered(p); }
     | match_kw mexpr                    { gp_item_match(p, $2, @$); }
     | where_kw wexpr                    { gp_item_where(p, $2, @$); }
     | ALLOW strlist                     { (void)$1; gp_item_members(p, false, $2, @$); }

@@ -522,7 +522,8 @@ static void read_cond(jr *r, void *ctx, const jval *obj) {
     c.span = obj->span;
     c.number_span = k.keys[C_ID].span;
     c.with_sub_span = obj->span;
-    ok = read_cond_id(r, &k.keys[C_ID], &c.number);
+    bool numbered = read_cond_id(r, &k.keys[C_ID], &c.number);
+    ok = numbered;
     ok = read_cond_field(r, &k.keys[C_FIELD], &c) && ok;
     if (read_cond_op(r, &k.keys[C_OP], &c)) ok = read_cond_values(r, obj, &k, &c) && ok;
     else ok = false;
@@ -532,6 +533,7 @@ static void read_cond(jr *r, void *ctx, const jval *obj) {
     }
     if (k.has[C_COMMENTS]) read_comment_lines(r, &k.keys[C_COMMENTS], &c.comments);
     if (!ok) {
+        if (numbered) ast_group_unread_cond(g, c.number);
         ast_cond_clear(&c);
         return;
     }

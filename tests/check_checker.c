@@ -283,6 +283,31 @@ START_TEST(option_outside_list) {
 }
 END_TEST
 
+/* A long option list is cut at a whole option, and says how many it left out. */
+START_TEST(option_list_cut_short) {
+    rs_sb sb = {0};
+    rs_sb_puts(&sb, "{\"fields\": [{\"name\": \"site\", \"type\": \"option\", \"options\": [");
+    for (int i = 0; i < 200; i++) rs_sb_printf(&sb, "%s\"Office number %03d\"", i ? ", " : "", i);
+    rs_sb_puts(&sb, "]}]}");
+    rs_diags d;
+    rs_diags_init(&d);
+    rs_schema *keep = schema;
+    schema = rs_schema_parse("long.json", sb.buf, sb.len, &d);
+    ck_assert_ptr_nonnull(schema);
+    fixture *fx = run(G("  1: site equals \"Office 7\"\n"));
+    const rs_diag *dg = expect_one(fx, RS_E_UNKNOWN_OPTION, 3, 18);
+    expect_help(dg, "Office number 000, Office number 001");
+    expect_help(dg, "more (schema.json lists them all)");
+    const char *more = strstr(dg->help, ", and ");
+    ck_assert_ptr_nonnull(more);
+    ck_assert(more[-1] >= '0' && more[-1] <= '9');   /* the last one shown is whole */
+    fixture_free(fx);
+    rs_schema_free(schema);
+    schema = keep;
+    rs_sb_free(&sb);
+}
+END_TEST
+
 START_TEST(option_ignores_case) {
     fixture *fx = run(G("  1: skills is any of (\"go\", \"RUST\")\n"));
     expect_none(fx);
@@ -402,6 +427,26 @@ END_TEST
 START_TEST(match_undeclared) {
     fixture *fx = run(G("  1: city is empty\n  match 1 and 2\n"));
     expect_one(fx, RS_E_UNDECLARED_CONDITION, 4, 15);
+    fixture_free(fx);
+}
+END_TEST
+
+/* A condition the parser could not read is reported once, by its syntax error: `match` does not
+ * also call it undeclared, in either form. */
+START_TEST(match_names_unreadable_condition) {
+    fixture *fx = run_lenient(G("  1: job_title equalz \"x\"\n  2: city is empty\n  match 1 and 2\n"));
+    expect_one(fx, RS_E_SYNTAX, 3, 16);
+    fixture_free(fx);
+    fx = run_lenient("{\"id\": \"j\", \"name\": \"J\", \"conditions\": [\n"
+                     " {\"id\": 1, \"field\": \"city\", \"op\": \"equalz\", \"value\": \"x\"},\n"
+                     " {\"id\": 2, \"field\": \"city\", \"op\": \"is empty\"}],\n"
+                     " \"match\": \"1 and 2 and 3\"}\n");
+    expect_count(fx, 2);
+    expect_at(fx, 0, RS_E_JSON_UNKNOWN_OP, 2, 35);
+    expect_at(fx, 1, RS_E_UNDECLARED_CONDITION, 4, 24);   /* 3 was never declared */
+    fixture_free(fx);
+    fx = run_lenient(G("  1: job_title equalz \"x\"\n  match 1\n"));   /* no "match without conditions" */
+    expect_one(fx, RS_E_SYNTAX, 3, 16);
     fixture_free(fx);
 }
 END_TEST
@@ -647,6 +692,7 @@ static Suite *checker_suite(void) {
     tcase_add_test(t, relative_date_as_text);
     tcase_add_test(t, json_form_dates);
     tcase_add_test(t, option_outside_list);
+    tcase_add_test(t, option_list_cut_short);
     tcase_add_test(t, option_ignores_case);
     tcase_add_test(t, between_order);
     tcase_add_test(t, between_mixed_on_multi);
@@ -659,6 +705,7 @@ static Suite *checker_suite(void) {
     tcase_add_test(t, condition_number_range);
     tcase_add_test(t, condition_declared_twice);
     tcase_add_test(t, match_undeclared);
+    tcase_add_test(t, match_names_unreadable_condition);
     tcase_add_test(t, match_reuses);
     tcase_add_test(t, match_misses);
     tcase_add_test(t, match_with_not);

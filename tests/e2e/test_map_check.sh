@@ -43,8 +43,20 @@ expect_exit 1 "$ROSTER" check "$T/drop.map"
 contains "$T/err" "error[E0506]: required target field 'user_id' is not mapped"
 contains "$T/err" "error[E0506]: required target field 'name' is not mapped"
 
+# a folder with mapping files is checked as mappings (its schemas and tables are not rules), in name
+# order, and one bad file fails the run
+expect_exit 0 "$ROSTER" check mappings
+contains "$T/err" "ok: 1 mapping file(s), 1 mapping(s) checked"
+cp mappings/google-to-lark.map "$T/good.map"
+expect_exit 1 "$ROSTER" check "$T"
+contains "$T/err" "drop.map:3:9: error[E0506]: required target field 'name' is not mapped"
+[ "$(grep -c 'error\[' "$T/err")" -eq 2 ] || fail "good.map should add no error"
+expect_exit 2 "$ROSTER" fmt mappings
+contains "$T/err" "cannot read file: Is a directory"
+
 # mapping files are checked on their own
 expect_exit 2 "$ROSTER" check mappings/google-to-lark.map examples/rules --schema examples/org/schema.json
+expect_exit 2 "$ROSTER" check mappings examples/rules --schema examples/org/schema.json
 expect_exit 2 "$ROSTER" fmt mappings/google-to-lark.map --to json
 printf 'mapping "m" {\n  custom x lower(id)\n}\n' > "$T/bad.map"
 expect_exit 1 "$ROSTER" fmt "$T/bad.map"
