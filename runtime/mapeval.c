@@ -369,9 +369,10 @@ static void prepare(rs_mapper *m, size_t n) {
         m->failed = rs_reallocarray(m->failed, n, sizeof *m->failed);
         m->cap_records = n;
     }
+    m->nfailures = 0;
+    if (n == 0) return;   /* nothing allocated yet, and memset(NULL, ...) is undefined */
     memset(m->values, 0, n * nt * sizeof *m->values);
     memset(m->failed, 0, n * sizeof *m->failed);
-    m->nfailures = 0;
 }
 
 /* Failures are found field by field; they are reported record by record. */
