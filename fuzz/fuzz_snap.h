@@ -24,7 +24,7 @@
 /* Every file name a harness may write (removed at exit). */
 static const char *const fuzz_snap_files[] = {
     "schema.json", "departments.jsonl", "members.jsonl", "departments.csv", "members.csv",
-    "fuzz.snap",   "fuzz.rule",         "fuzz.json",
+    "fuzz.snap",   "fuzz.rule",         "fuzz.json",         "table.csv",
 };
 
 static char fuzz_dir_path[64];

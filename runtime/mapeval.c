@@ -78,7 +78,7 @@ void map_arena_free(map_arena *a) {
 
 struct rs_mapper {
     const rs_mapprog *prog;
-    map_table *tables;
+    map_lookup *tables;
     size_t ntables;
     rs_regex **regexes;
     map_arena arena;
@@ -94,7 +94,7 @@ int rs_mapper_new(rs_mapper **out, const rs_mapprog *prog, rs_diags *d) {
     m->tables = rs_calloc(prog->ntables + 1, sizeof *m->tables);
     int rc = 0;
     for (size_t i = 0; i < prog->ntables; i++, m->ntables++)
-        if (map_table_load(&m->tables[i], prog->tables[i].name, prog->tables[i].path, d) != 0) rc = -1;
+        if (map_lookup_load(&m->tables[i], prog->tables[i].name, prog->tables[i].path, d) != 0) rc = -1;
     m->regexes = rs_calloc(prog->nregexes + 1, sizeof *m->regexes);
     for (size_t i = 0; i < prog->nregexes; i++) {
         char why[256];
@@ -111,7 +111,7 @@ int rs_mapper_new(rs_mapper **out, const rs_mapprog *prog, rs_diags *d) {
 
 void rs_mapper_free(rs_mapper *m) {
     if (!m) return;
-    for (size_t i = 0; i < m->ntables; i++) map_table_free(&m->tables[i]);
+    for (size_t i = 0; i < m->ntables; i++) map_lookup_free(&m->tables[i]);
     free(m->tables);
     for (size_t i = 0; m->regexes && i < m->prog->nregexes; i++) rs_regex_free(m->regexes[i]);
     free(m->regexes);

@@ -22,21 +22,21 @@ void map_arena_reset(map_arena *a);
 void map_arena_free(map_arena *a);
 
 /* A lookup table: open addressing over (key, value) pairs. */
-typedef struct map_table {
+typedef struct map_lookup {
     char *name;
     rs_mapstr *keys, *vals;
     size_t cap, n;              /* cap is a power of two */
     char *storage;              /* the file's bytes the strings point into */
-} map_table;
+} map_lookup;
 
-const rs_mapstr *map_table_get(const map_table *t, const char *key, size_t len);
-int map_table_load(map_table *t, const char *name, const char *path, rs_diags *d);
-void map_table_free(map_table *t);
+const rs_mapstr *map_lookup_get(const map_lookup *t, const char *key, size_t len);
+int map_lookup_load(map_lookup *t, const char *name, const char *path, rs_diags *d);
+void map_lookup_free(map_lookup *t);
 
 /* The state of one record's evaluation, for functions that fail it. */
 typedef struct map_ctx {
     map_arena *arena;
-    const map_table *tables;
+    const map_lookup *tables;
     size_t ntables;
     const char *fail;           /* set by a function: why the record fails (in the arena) */
     rs_mapfail_kind fail_kind;

@@ -266,9 +266,9 @@ static void fn_join(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) {
 static void fn_lookup(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) {
     rs_mapstr name = map_as_text(ctx, &args[0]), key = map_as_text(ctx, &args[1]);
     for (size_t i = 0; i < ctx->ntables; i++) {
-        const map_table *t = &ctx->tables[i];
+        const map_lookup *t = &ctx->tables[i];
         if (strlen(t->name) != name.len || memcmp(t->name, name.s, name.len) != 0) continue;
-        const rs_mapstr *v = map_table_get(t, key.s, key.len);
+        const rs_mapstr *v = map_lookup_get(t, key.s, key.len);
         if (v) {
             set_text(out, v->s, v->len);
             return;

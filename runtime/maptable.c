@@ -13,15 +13,15 @@ static uint64_t hash(const char *s, size_t len) {
     return h;
 }
 
-static size_t slot(const map_table *t, const char *key, size_t len) {
+static size_t slot(const map_lookup *t, const char *key, size_t len) {
     size_t i = (size_t)hash(key, len) & (t->cap - 1);
     while (t->keys[i].s && (t->keys[i].len != len || memcmp(t->keys[i].s, key, len) != 0))
         i = (i + 1) & (t->cap - 1);
     return i;
 }
 
-static void grow(map_table *t) {
-    map_table old = *t;
+static void grow(map_lookup *t) {
+    map_lookup old = *t;
     t->cap = old.cap ? old.cap * 2 : 64;
     t->keys = rs_calloc(t->cap, sizeof *t->keys);
     t->vals = rs_calloc(t->cap, sizeof *t->vals);
@@ -36,7 +36,7 @@ static void grow(map_table *t) {
 }
 
 /* A later line with the same key replaces the earlier one. */
-static void put(map_table *t, rs_mapstr k, rs_mapstr v) {
+static void put(map_lookup *t, rs_mapstr k, rs_mapstr v) {
     if ((t->n + 1) * 2 > t->cap) grow(t);
     size_t i = slot(t, k.s, k.len);
     if (!t->keys[i].s) t->n++;
@@ -44,7 +44,7 @@ static void put(map_table *t, rs_mapstr k, rs_mapstr v) {
     t->vals[i] = v;
 }
 
-const rs_mapstr *map_table_get(const map_table *t, const char *key, size_t len) {
+const rs_mapstr *map_lookup_get(const map_lookup *t, const char *key, size_t len) {
     if (!t->cap) return NULL;
     size_t i = slot(t, key, len);
     return t->keys[i].s ? &t->vals[i] : NULL;
@@ -73,7 +73,7 @@ static rs_mapstr csv_field(char **p, char *end) {
     return f;
 }
 
-static int load_csv(map_table *t, char *text, size_t len) {
+static int load_csv(map_lookup *t, char *text, size_t len) {
     char *p = text, *end = text + len;
     char *nl = memchr(p, '\n', len);
     p = nl ? nl + 1 : end;   /* the header line */
@@ -92,7 +92,7 @@ static int load_csv(map_table *t, char *text, size_t len) {
     return 0;
 }
 
-static int load_json(map_table *t, const char *text, size_t len, char **storage) {
+static int load_json(map_lookup *t, const char *text, size_t len, char **storage) {
     json_error_t err;
     json_t *root = json_loadb(text, len, 0, &err);
     if (!json_is_object(root)) {
@@ -123,7 +123,7 @@ static int load_json(map_table *t, const char *text, size_t len, char **storage)
     return 0;
 }
 
-int map_table_load(map_table *t, const char *name, const char *path, rs_diags *d) {
+int map_lookup_load(map_lookup *t, const char *name, const char *path, rs_diags *d) {
     memset(t, 0, sizeof *t);
     t->name = rs_strdup(name);
     size_t len;
@@ -143,7 +143,7 @@ int map_table_load(map_table *t, const char *name, const char *path, rs_diags *d
     return rc;
 }
 
-void map_table_free(map_table *t) {
+void map_lookup_free(map_lookup *t) {
     free(t->name);
     free(t->keys);
     free(t->vals);
