@@ -1,6 +1,7 @@
 /* maptable.c: lookup tables of mappings. A CSV file (a header line, then key,value lines; fields
  * may be double-quoted with "" for a quote) or a JSON object whose values are strings. Keys are
- * matched exactly. Stored in one open-addressing hash table. */
+ * matched exactly and must be unique: a key listed twice is an error, not a silent choice between
+ * two values. Stored in one open-addressing hash table. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +36,15 @@ static void grow(map_lookup *t) {
     free(old.vals);
 }
 
-/* A later line with the same key replaces the earlier one. */
-static void put(map_lookup *t, rs_mapstr k, rs_mapstr v) {
+/* Adds a pair; false when the key is there already. */
+static bool put(map_lookup *t, rs_mapstr k, rs_mapstr v) {
     if ((t->n + 1) * 2 > t->cap) grow(t);
     size_t i = slot(t, k.s, k.len);
-    if (!t->keys[i].s) t->n++;
+    if (t->keys[i].s) return false;
+    t->n++;
     t->keys[i] = k;
     t->vals[i] = v;
+    return true;
 }
 
 const rs_mapstr *map_lookup_get(const map_lookup *t, const char *key, size_t len) {
@@ -50,8 +53,9 @@ const rs_mapstr *map_lookup_get(const map_lookup *t, const char *key, size_t len
     return t->keys[i].s ? &t->vals[i] : NULL;
 }
 
-/* One CSV field at *p, unquoted in place; advances past the field and its ',' (not the newline). */
-static rs_mapstr csv_field(char **p, char *end) {
+/* One CSV field at *p, unquoted in place; advances past the field and its ',' (not the newline).
+ * Counts the line ends inside a quoted field into *line. */
+static rs_mapstr csv_field(char **p, char *end, uint32_t *line) {
     char *s = *p, *o = s;
     rs_mapstr f = {s, 0};
     if (s < end && *s == '"') {
@@ -59,6 +63,7 @@ static rs_mapstr csv_field(char **p, char *end) {
         while (s < end) {
             if (*s == '"' && s + 1 < end && s[1] == '"') { *o++ = '"'; s += 2; continue; }
             if (*s == '"') { s++; break; }
+            *line += *s == '\n';
             *o++ = *s++;
         }
         f.len = (size_t)(o - f.s);
@@ -73,31 +78,58 @@ static rs_mapstr csv_field(char **p, char *end) {
     return f;
 }
 
-static int load_csv(map_lookup *t, char *text, size_t len) {
+static int load_csv(map_lookup *t, char *text, size_t len, const char *path, rs_diags *d) {
     char *p = text, *end = text + len;
     char *nl = memchr(p, '\n', len);
     p = nl ? nl + 1 : end;   /* the header line */
+    uint32_t line = 2;
     while (p < end) {
-        if (*p == '\n' || *p == '\r') { p++; continue; }
-        rs_mapstr k = csv_field(&p, end);
-        rs_mapstr v = (p < end && *p != '\n') ? csv_field(&p, end) : (rs_mapstr){p, 0};
+        if (*p == '\n' || *p == '\r') {
+            line += *p++ == '\n';
+            continue;
+        }
+        uint32_t at = line;
+        rs_mapstr k = csv_field(&p, end, &line);
+        rs_mapstr v = (p < end && *p != '\n') ? csv_field(&p, end, &line) : (rs_mapstr){p, 0};
         while (p < end && *p != '\n') p++;
-        if (p < end) p++;
+        if (p < end) {
+            p++;
+            line++;
+        }
         /* Fields were unquoted in place; each is followed by a separator, a line end or the
          * buffer's NUL, all consumed already: terminate them there for printing. */
         ((char *)(uintptr_t)k.s)[k.len] = '\0';
         ((char *)(uintptr_t)v.s)[v.len] = '\0';
-        put(t, k, v);
+        if (!put(t, k, v)) {
+            rs_diag *dg = rs_diag_file(d, RS_E_MAP_LOOKUP_TABLE, path, at, 1,
+                                       "table \"%s\" lists the key \"%.60s\" a second time", t->name, k.s);
+            rs_diag_help(dg, "keep one line per key: a lookup must have one answer");
+            return -1;
+        }
     }
     return 0;
 }
 
-static int load_json(map_lookup *t, const char *text, size_t len, char **storage) {
+static int not_strings(const map_lookup *t, const char *path, rs_diags *d) {
+    rs_diag *dg = rs_diag_file(d, RS_E_MAP_LOOKUP_TABLE, path, 0, 0,
+                               "table \"%s\" is not a JSON object of strings", t->name);
+    rs_diag_help(dg, "a JSON table is {\"key\": \"value\", ...}; a CSV table has a header line, "
+                     "then key,value lines");
+    return -1;
+}
+
+static int load_json(map_lookup *t, const char *text, size_t len, const char *path, rs_diags *d) {
     json_error_t err;
-    json_t *root = json_loadb(text, len, 0, &err);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+    if (!root) {
+        rs_diag *dg = rs_diag_file(d, RS_E_MAP_LOOKUP_TABLE, path, (uint32_t)err.line,
+                                   (uint32_t)err.column, "table \"%s\" is not valid JSON: %s", t->name, err.text);
+        rs_diag_help(dg, "a JSON table is one object of strings, each key once: {\"key\": \"value\", ...}");
+        return -1;
+    }
     if (!json_is_object(root)) {
         json_decref(root);
-        return -1;
+        return not_strings(t, path, d);
     }
     size_t total = 0;
     const char *key;
@@ -105,7 +137,7 @@ static int load_json(map_lookup *t, const char *text, size_t len, char **storage
     json_object_foreach(root, key, v) {
         if (!json_is_string(v)) {
             json_decref(root);
-            return -1;
+            return not_strings(t, path, d);
         }
         total += strlen(key) + json_string_length(v) + 2;
     }
@@ -114,12 +146,12 @@ static int load_json(map_lookup *t, const char *text, size_t len, char **storage
         size_t kl = strlen(key), vl = json_string_length(v);
         memcpy(at, key, kl + 1);
         memcpy(at + kl + 1, json_string_value(v), vl + 1);
-        put(t, (rs_mapstr){at, kl}, (rs_mapstr){at + kl + 1, vl});
+        put(t, (rs_mapstr){at, kl}, (rs_mapstr){at + kl + 1, vl});   /* keys unique: checked above */
         at += kl + vl + 2;
     }
     json_decref(root);
-    free(*storage);
-    *storage = buf;
+    free(t->storage);
+    t->storage = buf;
     return 0;
 }
 
@@ -133,14 +165,7 @@ int map_lookup_load(map_lookup *t, const char *name, const char *path, rs_diags 
     }
     size_t n = strlen(path);
     bool json = n > 5 && strcmp(path + n - 5, ".json") == 0;
-    int rc = json ? load_json(t, t->storage, len, &t->storage) : load_csv(t, t->storage, len);
-    if (rc != 0) {
-        rs_diag *dg = rs_diag_file(d, RS_E_MAP_LOOKUP_TABLE, path, 0, 0,
-                                   "table \"%s\" is not a JSON object of strings", name);
-        rs_diag_help(dg, "a JSON table is {\"key\": \"value\", ...}; a CSV table has a header line, "
-                         "then key,value lines");
-    }
-    return rc;
+    return json ? load_json(t, t->storage, len, path, d) : load_csv(t, t->storage, len, path, d);
 }
 
 void map_lookup_free(map_lookup *t) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "tests/testutil.h"
 #include "grammar/grammar.h"
 #include "compiler/mapping.h"
@@ -271,6 +272,44 @@ START_TEST(test_missing_table) {
 }
 END_TEST
 
+/* A table that cannot give one answer per key is refused, with the line (and column for JSON). */
+static const struct {
+    const char *file, *text;
+    uint32_t line, col;
+    const char *message;
+} bad_tables[] = {
+    {"dup.csv", "key,value\nA,1\n\"multi\nline\",2\nA,3\n", 5, 1, "lists the key \"A\" a second time"},
+    {"dup2.csv", "key,value\r\nA,1\r\n\r\n\"A\",2\r\n", 4, 1, "lists the key \"A\" a second time"},
+    {"dup.json", "{\"A\": \"1\",\n \"A\": \"2\"}", 2, 4, "duplicate object key"},
+    {"broken.json", "{\"A\": \"1\",\n \"B\" \"2\"}", 2, 8, "is not valid JSON"},
+    {"numbers.json", "{\"A\": 1}", 0, 0, "is not a JSON object of strings"},
+};
+
+START_TEST(test_bad_table) {
+    char dir[] = "/tmp/roster-table-XXXXXX", path[64], name[] = "t";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/%s", dir, bad_tables[_i].file);
+    ck_assert_int_eq(rs_write_file_atomic(path, bad_tables[_i].text, strlen(bad_tables[_i].text)), 0);
+    rs_mapprog p;
+    memset(&p, 0, sizeof p);
+    rs_maptable t = {name, path};
+    p.tables = &t;
+    p.ntables = 1;
+    rs_diags d;
+    rs_diags_init(&d);
+    rs_mapper *m;
+    ck_assert_int_eq(rs_mapper_new(&m, &p, &d), -1);
+    ck_assert_uint_eq(d.n, 1);
+    ck_assert_int_eq(d.items[0].code, RS_E_MAP_LOOKUP_TABLE);
+    ck_assert_msg(strstr(d.items[0].message, bad_tables[_i].message), "%s", d.items[0].message);
+    ck_assert_uint_eq(d.items[0].line, bad_tables[_i].line);
+    ck_assert_uint_eq(d.items[0].col, bad_tables[_i].col);
+    rs_mapper_free(m);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 /* A pattern that makes backtracking engines take exponential time runs in linear time here. */
 START_TEST(test_regex_linear) {
     prog g = compile("  custom title = regex_replace(primaryEmail, \"^(a+)+$\", \"x\")\n");
@@ -300,6 +339,7 @@ static Suite *map_eval_suite(void) {
     tcase_add_test(tc, test_record_failures);
     tcase_add_test(tc, test_batches);
     tcase_add_test(tc, test_missing_table);
+    tcase_add_loop_test(tc, test_bad_table, 0, (int)RS_ARRAY_LEN(bad_tables));
     tcase_add_test(tc, test_regex_linear);
     suite_add_tcase(s, tc);
     return s;
