@@ -319,10 +319,8 @@ START_TEST(test_regex_linear) {
     s[N] = 'b';
     s[N + 1] = '\0';
     json_t *rec = json_pack("{s:s, s:{s:s}, s:s}", "id", "u1", "name", "fullName", "A", "primaryEmail", s);
-    double t0 = rs_now_ms();
     rs_mapresult res;
-    rs_mapper_run(g.m, &rec, 1, &res);
-    ck_assert_msg(rs_now_ms() - t0 < 5000, "took %.0f ms", rs_now_ms() - t0);
+    rs_mapper_run(g.m, &rec, 1, &res);   /* a backtracking engine would not return: Check's timeout fails it */
     ck_assert(!res.failed[0]);
     int t = target_index(&g, "title");
     ck_assert_uint_eq(res.values[t].len, N + 1);   /* no match: unchanged */

@@ -403,7 +403,7 @@ START_TEST(recovery_reports_every_error) {
 }
 END_TEST
 
-/* ---- hostile inputs: one clear error, quickly ---- */
+/* ---- hostile inputs: one clear error; a hang fails by the test case's timeout ---- */
 
 static char *repeat(const char *head, const char *unit, size_t n, const char *tail) {
     rs_sb sb = {0};
@@ -413,27 +413,19 @@ static char *repeat(const char *head, const char *unit, size_t n, const char *ta
     return rs_sb_take(&sb);
 }
 
-static parsed parse_timed(const char *text) {
-    double t0 = rs_now_ms();
-    parsed p = parse(text);
-    double ms = rs_now_ms() - t0;
-    ck_assert_msg(ms < 2000, "took %.0f ms", ms);
-    return p;
-}
-
 START_TEST(deep_parentheses) {
     char *open = repeat("group \"g\" {\n name \"n\"\n where ", "(", 100000, "");
     char *closed = repeat(open, "", 0, "a equals 1");
     char *both = repeat(closed, ")", 100000, "\n}\n");
-    parsed p = parse_timed(both);
+    parsed p = parse(both);
     ck_only(&p, RS_E_TOO_DEEP, 3, 8 + RS_MAX_DEPTH);
     ck_assert_ptr_null(p.f->groups[0].where);
     drop(&p);
-    p = parse_timed(open);
+    p = parse(open);
     ck_only(&p, RS_E_TOO_DEEP, 3, 8 + RS_MAX_DEPTH);
     drop(&p);
     char *braced = repeat(open, "", 0, "\n}\n");
-    p = parse_timed(braced);
+    p = parse(braced);
     ck_only(&p, RS_E_TOO_DEEP, 3, 8 + RS_MAX_DEPTH);
     drop(&p);
     free(open);
@@ -443,7 +435,7 @@ START_TEST(deep_parentheses) {
     /* As deep as allowed is fine. */
     char *ok = repeat("group \"g\" { name \"n\" match ", "(", RS_MAX_DEPTH, "1");
     char *ok2 = repeat(ok, ")", RS_MAX_DEPTH, " }");
-    p = parse_timed(ok2);
+    p = parse(ok2);
     ck_assert_uint_eq(p.d->n, 0);
     drop(&p);
     free(ok);
@@ -453,20 +445,20 @@ END_TEST
 
 START_TEST(deep_not_and_long_chains) {
     char *nots = repeat("group \"g\" {\n name \"n\"\n where ", "not ", 100000, "a equals 1\n}");
-    parsed p = parse_timed(nots);
+    parsed p = parse(nots);
     ck_only(&p, RS_E_TOO_DEEP, 3, 8 + 4 * RS_MAX_DEPTH);
     drop(&p);
     free(nots);
     char *mixed = repeat("group \"g\" {\n name \"n\"\n where ", "(not ", 200, "a equals 1");
     char *mixed2 = repeat(mixed, ")", 200, "\n}");
-    p = parse_timed(mixed2);
+    p = parse(mixed2);
     ck_diag(&p, 0, RS_E_TOO_DEEP, 3, 8 + 5 * (RS_MAX_DEPTH / 2));
     ck_assert_uint_eq(p.d->n, 1);
     drop(&p);
     free(mixed);
     free(mixed2);
     char *chain = repeat("group \"g\" {\n name \"n\"\n where a equals 1", " or a equals 1", 100000, "\n}");
-    p = parse_timed(chain);
+    p = parse(chain);
     ck_assert_uint_eq(p.d->n, 1);
     ck_assert_int_eq(p.d->items[0].code, RS_E_TOO_DEEP);
     drop(&p);
@@ -476,7 +468,7 @@ END_TEST
 
 START_TEST(hostile_bytes) {
     char *big = repeat("group \"g\" {\n name \"", "x", 100 * 1024, "\"\n}\n");
-    parsed p = parse_timed(big);
+    parsed p = parse(big);
     ck_only(&p, RS_E_STRING_TOO_LONG, 2, 7);
     drop(&p);
     free(big);
