@@ -121,7 +121,9 @@ const char *rs_severity_name(rs_severity s) {
 
 /* ---- the list ---- */
 
-void rs_diags_init(rs_diags *d) { memset(d, 0, sizeof *d); }
+/* Only the counters: append() clears each item as it is taken. Clearing all RS_MAX_DIAGS items (about
+ * 190 KB) cost more than checking a small rule file, and was most of a fuzzing run's time. */
+void rs_diags_init(rs_diags *d) { d->n = d->dropped = d->nerrors = d->nwarnings = d->max_errors = 0; }
 
 static rs_diag *append(rs_diags *d, rs_code code) {
     rs_severity sev = rs_code_severity(code);
