@@ -108,7 +108,10 @@ void rs_record_free(rs_record *r) {
 
 /* ---- reading lines ---- */
 
-#define READ_CHUNK (256u << 10)
+/* The buffer starts small and doubles while one line fills it, up to the longest line allowed plus
+ * a read's worth: most snapshots never need more than the first size. */
+#define READ_START (64u << 10)
+#define READ_MAX (RS_SNAP_MAX_LINE + (256u << 10))
 
 uint32_t rs_text_col(const char *line, size_t at) { return (uint32_t)rs_utf8_count(line, at) + 1; }
 
@@ -133,6 +136,10 @@ static bool refill(rs_reader *r) {
     memmove(r->buf, r->buf + r->start, r->end - r->start);
     r->end -= r->start;
     r->start = 0;
+    if (r->end == r->cap && r->cap < READ_MAX) {
+        r->cap = r->cap * 2 < READ_MAX ? r->cap * 2 : READ_MAX;
+        r->buf = rs_realloc(r->buf, r->cap);
+    }
     size_t got = fread(r->buf + r->end, 1, r->cap - r->end, r->fp);
     r->end += got;
     if (got == 0) {
@@ -156,7 +163,7 @@ rs_reader *rs_reader_open(const char *path, rs_diags *d) {
     r->file = path;
     r->diags = d;
     r->fp = fp;
-    r->cap = RS_SNAP_MAX_LINE + READ_CHUNK;
+    r->cap = READ_START;
     r->buf = rs_malloc(r->cap);
     r->line = 1;
     refill(r);

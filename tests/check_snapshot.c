@@ -650,6 +650,55 @@ START_TEST(long_line_skipped_with_position) {
 }
 END_TEST
 
+/* Lines around the read buffer's sizes (it starts at 64 KiB and doubles while a line fills it),
+ * after short lines so that a long one starts mid-buffer: every line arrives whole, in both forms.
+ * A value may be up to 64 KiB, so the longer lines are padded: with spaces in JSON, with a column
+ * outside the schema (ignored, with a warning) in CSV. */
+START_TEST(long_lines_load_whole) {
+    static const size_t lens[] = {10, 65536 - 60, 65536, 65536 + 7, 200000, 700000, RS_SNAP_MAX_LINE - 100};
+    enum { N = sizeof lens / sizeof lens[0], VALUE_MAX = 60000 };
+    const char *dir = tmp_folder();
+    put_text(dir, "schema.json", "{\"fields\": [{\"name\": \"note\", \"type\": \"text\"}]}");
+    put_text(dir, "departments.jsonl", DEPTS_MIN);
+    char *want[N];
+    rs_sb jsonl = {0}, csv = {0};
+    rs_sb_puts(&csv, "id,department,note,pad\n");
+    for (size_t i = 0; i < N; i++) {
+        size_t vlen = lens[i] < VALUE_MAX ? lens[i] : VALUE_MAX;
+        want[i] = rs_malloc(vlen + 1);
+        for (size_t k = 0; k < vlen; k++) want[i][k] = (char)('a' + (i + k) % 26);
+        want[i][vlen] = '\0';
+        size_t at = jsonl.len;
+        rs_sb_printf(&jsonl, "{\"id\": \"u%zu\", \"department\": [\"D0\"], \"note\": \"%s\"", i, want[i]);
+        while (jsonl.len - at < lens[i]) rs_sb_putc(&jsonl, ' ');
+        rs_sb_puts(&jsonl, "}\n");
+        at = csv.len;
+        rs_sb_printf(&csv, "u%zu,D0,%s,", i, want[i]);
+        while (csv.len - at < lens[i]) rs_sb_putc(&csv, 'p');
+        rs_sb_putc(&csv, '\n');
+    }
+    for (int form = 0; form < 2; form++) {
+        put_file(dir, form ? "members.csv" : "members.jsonl", form ? csv.buf : jsonl.buf, form ? csv.len : jsonl.len);
+        if (form) {   /* a folder with both forms reads the JSONL one */
+            char path[256];
+            snprintf(path, sizeof path, "%s/members.jsonl", dir);
+            ck_assert_int_eq(unlink(path), 0);
+        }
+        rs_snapshot *s = load_ok(dir);
+        for (size_t i = 0; i < N; i++) {
+            char id[16];
+            snprintf(id, sizeof id, "u%zu", i);
+            assert_text(s, "note", id, want[i]);
+        }
+        rs_snapshot_free(s);
+    }
+    for (size_t i = 0; i < N; i++) free(want[i]);
+    rs_sb_free(&jsonl);
+    rs_sb_free(&csv);
+    remove_folder(dir);
+}
+END_TEST
+
 /* One members.csv (or .jsonl) text, expected to be refused with code at line. */
 static const struct syntax_case {
     const char *file, *text;
@@ -868,6 +917,7 @@ static Suite *snapshot_suite(void) {
     tcase_add_test(tc, unknown_key_warns_once);
     tcase_add_test(tc, error_limit_stops_detail);
     tcase_add_test(tc, long_line_skipped_with_position);
+    tcase_add_test(tc, long_lines_load_whole);
     tcase_add_loop_test(tc, syntax_refused, 0, (int)RS_ARRAY_LEN(syntax_cases));
     tcase_add_test(tc, large_sets);
     tcase_add_test(tc, jsonl_preferred_over_csv);
