@@ -951,11 +951,12 @@ static void *prep_worker(void *arg) {
     return NULL;
 }
 
-/* Leaves are independent: they are built on every core (the calling thread is one of them). */
+/* Leaves are independent: they are built on every core (the calling thread is one of them), but
+ * only when there are more members than one VM batch: below that a thread costs more than it saves. */
 static void build_leaves(rs_vm *vm) {
     prep_job job = {.vm = vm};
     atomic_init(&job.next, 0u);
-    long want = sysconf(_SC_NPROCESSORS_ONLN);
+    long want = vm->s->nmembers > VM_BATCH_BITS ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
     if (want > (long)vm->nleaves) want = vm->nleaves;
     if (want > 64) want = 64;
     pthread_t tid[64];
