@@ -5,8 +5,8 @@
 # SHA-1) stay as they are. libFuzzer's set-cover merge then picks, from the rest of that folder and
 # from what fuzzing found (BUILD_DIR/corpus-<target>/), a small set of inputs that reaches every
 # feature the seeds do not, and that set replaces the SHA-1-named files. Features are edges without
-# hit counts (-use_counters=0): one input per edge reached keeps the committed corpus about a fifth
-# of the size; the hit-count variety stays in the build folder's corpus of each local run.
+# hit counts (-use_counters=0): one input per edge reached keeps the committed corpus three to four
+# times smaller; the hit-count variety stays in the build folder's corpus of each local run.
 set -eu
 dir=$1; shift
 is_hashed() { echo "$1" | grep -qE '^[0-9a-f]{40}$'; }
