@@ -1,6 +1,8 @@
 /* cmd_recalc.c: roster recalc, dry-run and members: the commands that read or write the state
  * database (docs/state.md). */
 #include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
@@ -87,6 +89,38 @@ static int recalc_usage(void) {
                            "[--out deltas.jsonl] [--as-of YYYY-MM-DD] [--stats] [--prune] [--threads N] [--max-errors N]");
 }
 
+/* Two paths name one file: the same inode when both exist (hard links, other spellings). */
+static bool same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return strcmp(a, b) == 0;
+}
+
+/* The delta is renamed over --out at the end of a run: an --out that is the state database (or its
+ * journal), the snapshot or a rule file would destroy an input. Refused before anything is opened. */
+static bool out_is_an_input(const recalc_args *a) {
+    if (!a->out) return false;
+    static const char *const state_suffixes[] = {"", "-journal", "-wal", "-shm"};
+    for (size_t i = 0; i < RS_ARRAY_LEN(state_suffixes); i++) {
+        char path[4096];
+        if (snprintf(path, sizeof path, "%s%s", a->state, state_suffixes[i]) >= (int)sizeof path) continue;
+        if (same_file(a->out, path)) {
+            cli_usage_error("--out %s is the state database %s%s: the delta would replace it; write the delta "
+                            "to another file", a->out, a->state, state_suffixes[i]);
+            return true;
+        }
+    }
+    for (size_t i = 0; i <= a->nrules; i++) {
+        const char *in = i < a->nrules ? a->rules[i] : a->snapshot;
+        if (same_file(a->out, in)) {
+            cli_usage_error("--out %s is an input of the run (%s): the delta would replace it; write the delta "
+                            "to another file", a->out, in);
+            return true;
+        }
+    }
+    return false;
+}
+
 static int parse_recalc(int argc, char **argv, recalc_args *a) {
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},   {"snapshot", required_argument, NULL, 's'},
@@ -121,7 +155,7 @@ static int parse_recalc(int argc, char **argv, recalc_args *a) {
     /* `--rules DIR more.rule`: paths after the options are rules too. */
     while (optind < argc) a->rules[a->nrules++] = argv[optind++];
     if (a->nrules == 0 || !a->snapshot) return recalc_usage();
-    return CLI_OK;
+    return out_is_an_input(a) ? CLI_USAGE : CLI_OK;
 }
 
 static void print_stats(const loaded *in, const rs_recalc_stats *st) {

@@ -119,7 +119,7 @@ int cli_expand_paths(char *const *paths, size_t npaths, bool mappings, char ***f
         long k = list_folder(paths[i], mappings ? is_mapping_file : is_rule_file, &in, d);
         if (k < 0) return -1;
         RS_GROW(*files, cap, *n + (size_t)k);
-        memcpy(*files + *n, in, (size_t)k * sizeof *in);
+        if (k > 0) memcpy(*files + *n, in, (size_t)k * sizeof *in);   /* in is NULL for an empty folder */
         *n += (size_t)k;
         free(in);
     }

@@ -47,4 +47,26 @@ cp "$T/foreign.db" "$T/foreign-before.db"
 expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$T/foreign.db" $DAY
 contains "$T/err" "E0801"
 cmp "$T/foreign.db" "$T/foreign-before.db" || fail "a foreign file was changed"
+
+# An --out that names an input is refused before anything is opened (the delta used to be renamed
+# over the state database and the run exited 0): the state file by its path and by a hard link, a
+# rule file, the snapshot.
+cp "$DB" "$T/before.db"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" $DAY --out "$DB"
+contains "$T/err" "is the state database"
+cmp "$DB" "$T/before.db" || fail "--out the state file changed the database"
+ln "$DB" "$T/state-link.db"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" $DAY --out "$T/state-link.db"
+contains "$T/err" "is the state database"
+cmp "$DB" "$T/before.db" || fail "--out a hard link of the state file changed the database"
+cp "$D/rules/$(ls "$D/rules" | head -n 1)" "$T/one.rule"
+cp "$T/one.rule" "$T/one-before.rule"
+expect_exit 2 "$ROSTER" recalc --rules "$T/one.rule" --snapshot "$D/org" --state "$DB" $DAY --out "$T/one.rule"
+contains "$T/err" "is an input of the run"
+same "$T/one.rule" "$T/one-before.rule"
+
+# An empty rule folder says so (it used to pass NULL to memcpy, which UBSan stops).
+mkdir "$T/no-rules"
+expect_exit 2 "$ROSTER" recalc --rules "$T/no-rules" --snapshot "$D/org" --state "$DB" $DAY --out "$T/d.jsonl"
+contains "$T/err" "no rule files"
 exit 0
