@@ -25,6 +25,7 @@ typedef struct map_run {
     bool table;
     size_t nrecords, nfailed;
     rs_sb failures;            /* the table format lists failures after the rows */
+    rs_sb cell;                /* one table cell before it is escaped */
 } map_run;
 
 static int parse_map_opts(int argc, char **argv, map_opts *o) {
@@ -115,8 +116,13 @@ static void put_record_table(map_run *run, const rs_mapresult *res, size_t r, si
             const rs_mapfailure *f = &res->failures[i];
             if (f->record != r) continue;
             const char *id = source_id(rec);
-            rs_sb_printf(&run->failures, "line %zu%s%s%s: %s%s%s: %s\n", line, *id ? " (id " : "", id,
-                         *id ? ")" : "", f->target >= 0 ? run->prog->targets[f->target].name : "",
+            rs_sb_printf(&run->failures, "line %zu", line);
+            if (*id) {
+                rs_sb_puts(&run->failures, " (id ");
+                rs_sb_tsv_cell(&run->failures, id, strlen(id));
+                rs_sb_putc(&run->failures, ')');
+            }
+            rs_sb_printf(&run->failures, ": %s%s%s: %s\n", f->target >= 0 ? run->prog->targets[f->target].name : "",
                          f->target >= 0 ? ": " : "", rs_mapfail_name(f->kind), f->message);
         }
         return;
@@ -125,7 +131,9 @@ static void put_record_table(map_run *run, const rs_mapresult *res, size_t r, si
     for (size_t t = 0; t < res->ntargets; t++) {
         if (!mapped_target(&run->prog->targets[t])) continue;
         rs_sb_putc(out, '\t');
-        rs_mapval_text(&res->values[r * res->ntargets + t], out);
+        rs_sb_clear(&run->cell);
+        rs_mapval_text(&res->values[r * res->ntargets + t], &run->cell);
+        if (run->cell.len) rs_sb_tsv_cell(out, run->cell.buf, run->cell.len);
     }
     rs_sb_putc(out, '\n');
 }
@@ -216,6 +224,7 @@ static int run_mapping(const map_opts *o, cli_mapfile *mf, rs_diags *d) {
         if (run.nfailed) rc = CLI_INVALID;
     }
     rs_sb_free(&run.failures);
+    rs_sb_free(&run.cell);
     rs_mapper_free(run.mapper);
     rs_mapprog_free(prog);
     return rc;

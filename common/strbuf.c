@@ -103,3 +103,15 @@ void rs_sb_free(rs_sb *sb) {
     sb->buf = NULL;
     sb->len = sb->cap = 0;
 }
+
+void rs_sb_tsv_cell(rs_sb *sb, const char *s, size_t len) {
+    for (size_t i = 0; i < len; i++) {
+        char esc = s[i] == '\t' ? 't' : s[i] == '\n' ? 'n' : s[i] == '\r' ? 'r' : s[i] == '\\' ? '\\' : 0;
+        if (esc) {
+            rs_sb_putc(sb, '\\');
+            rs_sb_putc(sb, esc);
+        } else {
+            rs_sb_putc(sb, s[i]);
+        }
+    }
+}

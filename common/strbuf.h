@@ -18,6 +18,9 @@ void rs_sb_vprintf(rs_sb *sb, const char *fmt, va_list ap) __attribute__((format
 void rs_sb_json_str(rs_sb *sb, const char *s, size_t len);
 /* Append s as a rule-language string literal, quotes included (\" \\ \n \t \uXXXX escapes). */
 void rs_sb_rule_str(rs_sb *sb, const char *s, size_t len);
+/* Append s as one cell of a tab-separated table: \t, \n, \r and \\ are written as those two-character
+ * escapes, so a value never shifts the columns or rows after it. */
+void rs_sb_tsv_cell(rs_sb *sb, const char *s, size_t len);
 void rs_sb_clear(rs_sb *sb);          /* len = 0, keeps memory */
 char *rs_sb_take(rs_sb *sb);          /* hands the buffer to the caller ("" when empty) */
 void rs_sb_free(rs_sb *sb);

@@ -69,6 +69,9 @@ START_TEST(strbuf_escapes) {
     rs_sb_clear(&sb);
     rs_sb_rule_str(&sb, "say \"hi\"\t", 9);
     ck_assert_str_eq(sb.buf, "\"say \\\"hi\\\"\\t\"");
+    rs_sb_clear(&sb);
+    rs_sb_tsv_cell(&sb, "a\tb\nc\rd\\e", 9);
+    ck_assert_str_eq(sb.buf, "a\\tb\\nc\\rd\\\\e");
     rs_sb_free(&sb);
 }
 END_TEST

@@ -38,4 +38,16 @@ expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map
 expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S" --format csv
 expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/none.jsonl"
 expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S" --id nope
+# Table cells escape tab, newline, carriage return and backslash (a title pasted from a spreadsheet
+# used to shift every later column): every row keeps the header's column count.
+python3 - "$S" "$T/tabs.jsonl" <<'PY'
+import json, sys
+rec = json.loads(open(sys.argv[1]).readline())
+rec["organizations"] = [{"title": "Senior Engineer\tPlatform\nTeam\r\\A", "primary": True}]
+open(sys.argv[2], "w").write(json.dumps(rec) + "\n")
+PY
+expect_exit 0 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/tabs.jsonl" --format table
+contains "$T/out" 'Senior Engineer\tPlatform\nTeam\r\\A'
+[ "$(wc -l < "$T/out")" -eq 2 ] || fail "a value with a newline split its row: $(cat "$T/out")"
+awk -F '\t' 'NR == 1 { n = NF } NF != n { exit 1 }' "$T/out" || fail "a value with a tab shifted the columns"
 exit 0
