@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "compiler/mapping.h"
@@ -177,11 +178,16 @@ static int map_source(map_run *run, const char *path) {
             n = 0;
         }
     }
-    if (n) map_batch(run, recs, lines, n);
+    /* getline also returns -1 on a read error: without this check a short input looked complete. */
+    int read_errno = ferror(in) ? errno : 0;
+    if (n && !read_errno) map_batch(run, recs, lines, n);
     free(buf);
     free(recs);
     free(lines);
     if (in != stdin) fclose(in);
+    if (read_errno)
+        return cli_usage_error("cannot read '%s' after line %zu: %s; the records after that line were not "
+                               "mapped, so the output is incomplete", path, line, strerror(read_errno));
     return CLI_OK;
 }
 

@@ -50,4 +50,9 @@ expect_exit 0 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/t
 contains "$T/out" 'Senior Engineer\tPlatform\nTeam\r\\A'
 [ "$(wc -l < "$T/out")" -eq 2 ] || fail "a value with a newline split its row: $(cat "$T/out")"
 awk -F '\t' 'NR == 1 { n = NF } NF != n { exit 1 }' "$T/out" || fail "a value with a tab shifted the columns"
+# A read error of the source fails the run (getline's -1 was taken for the end of the input, and a
+# folder given as the source "mapped 0 records" with exit 0).
+mkdir "$T/folder.jsonl"
+expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/folder.jsonl"
+contains "$T/err" "cannot read '$T/folder.jsonl' after line 0"
 exit 0
