@@ -178,9 +178,10 @@ static int map_source(map_run *run, const char *path) {
             n = 0;
         }
     }
-    /* getline also returns -1 on a read error: without this check a short input looked complete. */
+    /* getline also returns -1 on a read error: without this check a short input looked complete.
+     * The records read before the error are still mapped (map_batch also releases them). */
     int read_errno = ferror(in) ? errno : 0;
-    if (n && !read_errno) map_batch(run, recs, lines, n);
+    if (n) map_batch(run, recs, lines, n);
     free(buf);
     free(recs);
     free(lines);
