@@ -66,6 +66,12 @@ int cli_fmt_mapping(const char *path);
 void cli_print_diags(const rs_diags *d, bool json);
 /* "error: " + message to stderr, and returns CLI_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Every command's output goes through this, so that the first failed write is remembered. */
+void cli_write_stdout(const char *buf, size_t len);
+void cli_flush_stdout(void);
+/* Flushes and closes standard output at the end of a command: returns rc, or CLI_USAGE (with the
+ * error printed) when any of the output could not be written. */
+int cli_close_stdout(int rc);
 /* --as-of YYYY-MM-DD, or today. Returns false on a bad date. */
 bool cli_parse_date(const char *s, int32_t *day);
 /* --max-errors N: how many errors a run reports before it only counts them (0-100000). */

@@ -137,7 +137,7 @@ int cmd_compile(int argc, char **argv) {
     if (rc == CLI_OK && o.disasm) {
         rs_sb out = {0};
         rs_program_disasm(r.program, &out);
-        fwrite(out.buf, 1, out.len, stdout);
+        cli_write_stdout(out.buf, out.len);
         rs_sb_free(&out);
     }
     cli_print_diags(d, strcmp(o.format, "json") == 0);
@@ -161,7 +161,7 @@ int cmd_disasm(int argc, char **argv) {
     if (p) {
         rs_sb out = {0};
         rs_program_disasm(p, &out);
-        fwrite(out.buf, 1, out.len, stdout);
+        cli_write_stdout(out.buf, out.len);
         rs_sb_free(&out);
         rs_program_free(p);
         rc = CLI_OK;
@@ -197,7 +197,7 @@ int cmd_fmt(int argc, char **argv) {
         rs_sb out = {0};
         if (strcmp(to, "json") == 0) rs_fmt_json(f, &out);
         else rs_fmt_text(f, &out);
-        fwrite(out.buf, 1, out.len, stdout);
+        cli_write_stdout(out.buf, out.len);
         rs_sb_free(&out);
     }
     cli_print_diags(d, false);
@@ -265,7 +265,7 @@ int cli_fmt_mapping(const char *path) {
     if (rc == CLI_OK) {
         rs_sb out = {0};
         rs_fmt_mapping(f, &out);
-        fwrite(out.buf, 1, out.len, stdout);
+        cli_write_stdout(out.buf, out.len);
         rs_sb_free(&out);
     }
     cli_print_diags(d, false);

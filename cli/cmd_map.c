@@ -148,7 +148,7 @@ static void map_batch(map_run *run, json_t **recs, const size_t *lines, size_t n
         if (run->table) put_record_table(run, &res, r, lines[r], recs[r], &out);
         else put_record_json(run, &res, r, lines[r], recs[r], &out);
     }
-    if (out.len) fwrite(out.buf, 1, out.len, stdout);
+    cli_write_stdout(out.buf, out.len);
     rs_sb_free(&out);
     run->nrecords += n;
     for (size_t r = 0; r < n; r++) json_decref(recs[r]);
@@ -208,7 +208,7 @@ static int run_mapping(const map_opts *o, cli_mapfile *mf, rs_diags *d) {
     if (o->disasm) {
         rs_sb out = {0};
         rs_mapprog_disasm(prog, &out);
-        fwrite(out.buf, 1, out.len, stdout);
+        cli_write_stdout(out.buf, out.len);
         rs_sb_free(&out);
         rs_mapprog_free(prog);
         return CLI_OK;
@@ -219,12 +219,15 @@ static int run_mapping(const map_opts *o, cli_mapfile *mf, rs_diags *d) {
         if (run.table) {
             rs_sb h = {0};
             put_table_header(prog, &h);
-            fputs(h.buf, stdout);
+            cli_write_stdout(h.buf, h.len);
             rs_sb_free(&h);
         }
         rc = map_source(&run, o->source);
     }
-    if (run.failures.len) printf("\nfailures:\n%s", run.failures.buf);
+    if (run.failures.len) {
+        cli_write_stdout("\nfailures:\n", strlen("\nfailures:\n"));
+        cli_write_stdout(run.failures.buf, run.failures.len);
+    }
     if (rc == CLI_OK) {
         fprintf(stderr, "mapped %zu record(s) with \"%s\": %zu ok, %zu failed\n", run.nrecords,
                 prog->id, run.nrecords - run.nfailed, run.nfailed);

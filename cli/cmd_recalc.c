@@ -190,7 +190,7 @@ int cmd_recalc(int argc, char **argv) {
         int r = rs_recalc(in.r.program, in.s, &o, &st, d);
         rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
     }
-    fflush(stdout);
+    cli_flush_stdout();
     cli_print_diags(d, false);
     if (rc == CLI_OK && a.stats) print_stats(&in, &st);
     free_inputs(&in);
@@ -438,7 +438,7 @@ static int dry_render(const dry_args *a, loaded *in, const rs_dry_run *dr, int32
     rs_sb out = {0};
     if (a->json) render_json(&v, &out);
     else render_text(&v, &out);
-    if (out.len) fwrite(out.buf, 1, out.len, stdout);
+    cli_write_stdout(out.buf, out.len);
     rs_sb_free(&out);
     return CLI_OK;
 }
@@ -462,7 +462,7 @@ int cmd_dry_run(int argc, char **argv) {
     /* On success stdout carries one document, so diagnostics (warnings) go to stderr as text. */
     cli_print_diags(d, a.json && rc != CLI_OK);
     if (rc == CLI_OK) rc = dry_render(&a, &in, &dr, today);
-    fflush(stdout);
+    cli_flush_stdout();
     if (rc == CLI_OK && a.stats) print_stats(&in, &dr.stats);   /* nothing is stored: store_ms is 0 */
     rs_dry_run_free(&dr);
     free_inputs(&in);
@@ -512,7 +512,7 @@ static void print_members(const rs_sgroup *g, const rs_suniverse *su, const uint
         first = false;
     }
     if (json) rs_sb_puts(&out, "]}\n");
-    if (out.len) fwrite(out.buf, 1, out.len, stdout);
+    cli_write_stdout(out.buf, out.len);
     rs_sb_free(&out);
 }
 

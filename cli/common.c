@@ -23,6 +23,31 @@ int cli_usage_error(const char *fmt, ...) {
     return CLI_USAGE;
 }
 
+/* The first error of a write to standard output: the stream's error flag says that one failed, not
+ * why, and the reason (a full disk) is what the admin needs. */
+static int stdout_errno;
+
+void cli_write_stdout(const char *buf, size_t len) {
+    if (len && fwrite(buf, 1, len, stdout) != len && !stdout_errno) stdout_errno = errno ? errno : EIO;
+}
+
+void cli_flush_stdout(void) {
+    errno = 0;
+    if (fflush(stdout) != 0 && !stdout_errno) stdout_errno = errno ? errno : EIO;
+}
+
+/* Output is checked once, here, for every command: a failed write left its errno above or the
+ * stream's error flag set, and the flush and close report what is still buffered (a full disk,
+ * /dev/full). Output that did not all arrive is an I/O error, never a success. */
+int cli_close_stdout(int rc) {
+    cli_flush_stdout();
+    int err = stdout_errno;
+    if (ferror(stdout) && !err) err = EIO;
+    if (fclose(stdout) != 0 && !err) err = errno ? errno : EIO;
+    if (!err) return rc;
+    return cli_usage_error("cannot write standard output: %s; the output is incomplete", strerror(err));
+}
+
 bool cli_parse_date(const char *s, int32_t *day) {
     return rs_date_parse(s, strlen(s), day);
 }
@@ -39,7 +64,7 @@ void cli_print_diags(const rs_diags *d, bool json) {
     rs_sb out = {0};
     if (json) {
         rs_diags_render_json(d, &out);
-        if (out.len) fwrite(out.buf, 1, out.len, stdout);
+        cli_write_stdout(out.buf, out.len);
     } else {
         rs_diags_render_text(d, &out, cli_stderr_tty());
         if (out.len) fwrite(out.buf, 1, out.len, stderr);

@@ -42,14 +42,14 @@ int main(int argc, char **argv) {
     const char *name = argv[1];
     if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         usage(stdout);
-        return CLI_OK;
+        return cli_close_stdout(CLI_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         puts("roster " ROSTER_VERSION);
-        return CLI_OK;
+        return cli_close_stdout(CLI_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(name, commands[i].name) == 0) return cli_close_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "roster: unknown command '%s'\n\n", name);
     usage(stderr);
     return CLI_USAGE;
