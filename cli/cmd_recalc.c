@@ -183,7 +183,8 @@ int cmd_recalc(int argc, char **argv) {
     setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);   /* the delta can be millions of lines */
     rs_diags *d = new_diags(a.max_errors);
     loaded in;
-    rc = load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
+    memset(&in, 0, sizeof in);
+    rc = rs_recalc_check_out(&o, d) != 0 ? CLI_USAGE : load_inputs(&in, a.snapshot, a.rules, a.nrules, d);
     rs_recalc_stats st;
     if (rc == CLI_OK) {
         progress(&in, "recalculating");

@@ -277,8 +277,41 @@ static int sink_error(const char *path, rs_diags *d, const char *what) {
     return RS_RECALC_IO;
 }
 
-/* A regular file (or a new one) is written beside its final name and renamed; anything else
- * (/dev/null, a pipe) cannot be renamed onto and is written directly. */
+/* The delta of record may only go where the run can tell that it arrived before it commits: a
+ * regular file (fsync'd first) or /dev/null (the caller discards it on purpose). A pipe, terminal or
+ * socket cannot tell: a reader that stops after a few lines (`| head`) has taken the whole delta
+ * from the pipe buffer, and the lines it never used would be lost once the run commits. */
+static bool deliverable(const struct stat *sb) {
+    struct stat null;
+    if (S_ISREG(sb->st_mode)) return true;
+    return S_ISCHR(sb->st_mode) && stat("/dev/null", &null) == 0 && sb->st_rdev == null.st_rdev;
+}
+
+static const char *file_kind(mode_t mode) {
+    return S_ISFIFO(mode) ? "a pipe" : S_ISCHR(mode) ? "a terminal or device" : S_ISSOCK(mode) ? "a socket"
+         : S_ISDIR(mode) ? "a folder" : "not a regular file";
+}
+
+int rs_recalc_check_out(const rs_recalc_opts *o, rs_diags *d) {
+    struct stat sb;
+    const char *where = o->out_path;
+    if (where) {
+        if (stat(where, &sb) != 0) return 0;   /* created by the run; a bad folder fails at open */
+    } else if (!o->out_file || fstat(fileno(o->out_file), &sb) != 0) {
+        return 0;
+    }
+    if (deliverable(&sb)) return 0;
+    rs_diag *dg = rs_diag_file(d, RS_E_IO, where ? where : "<stdout>", 0, 0,
+                               "%s is %s: the delta of record is written to a regular file or /dev/null only",
+                               where ? "--out" : "standard output", file_kind(sb.st_mode));
+    rs_diag_help(dg, "write the delta with --out FILE and read the file: a reader that stops early (`| head`) "
+                     "would lose the lines it did not use once the run commits; `roster dry-run` shows the "
+                     "change without storing it");
+    return RS_RECALC_IO;
+}
+
+/* A regular file (or a new one) is written beside its final name and renamed; /dev/null is written
+ * directly. */
 static int sink_open(sink *k, const rs_recalc_opts *o, rs_diags *d) {
     memset(k, 0, sizeof *k);
     if (!o->out_path) {
@@ -331,7 +364,12 @@ static int sink_finish(sink *k, rs_diags *d) {
     if (!k->f) return 0;
     const char *name = k->tmp ? k->tmp : k->path;
     if (fflush(k->f) != 0 || ferror(k->f)) return sink_error(name, d, "cannot write the delta");
-    if (!k->ours) return 0;
+    struct stat sb;
+    if (!k->ours) {   /* standard output: a regular file reaches the disk before the commit too */
+        if (fstat(fileno(k->f), &sb) == 0 && S_ISREG(sb.st_mode) && fsync(fileno(k->f)) != 0)
+            return sink_error(name, d, "cannot write the delta");
+        return 0;
+    }
     if (k->tmp && fsync(fileno(k->f)) != 0) return sink_error(name, d, "cannot write the delta");
     int rc = fclose(k->f);
     k->f = NULL;
@@ -604,6 +642,7 @@ int rs_recalc(const rs_program *p, const rs_snapshot *s, const rs_recalc_opts *o
     memset(stats, 0, sizeof *stats);
     stats->members = s->nmembers;
     stats->groups = p->ngroups;
+    if (rs_recalc_check_out(o, d) != 0) return RS_RECALC_IO;
     recalc_run r = {.p = p, .s = s, .o = o, .stats = stats, .d = d, .threads = thread_count(o->threads)};
     size_t ng = (size_t)p->ngroups + 1;
     r.rule_hash = rs_calloc(ng, sizeof *r.rule_hash);

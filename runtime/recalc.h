@@ -47,6 +47,12 @@ enum { RS_RECALC_OK = 0, RS_RECALC_INVALID = -1, RS_RECALC_IO = -2 };
 int rs_recalc(const rs_program *p, const rs_snapshot *s, const rs_recalc_opts *o, rs_recalc_stats *stats,
               rs_diags *d);
 
+/* Whether the delta may go where o says: a regular file or /dev/null (a missing --out file is
+ * created). A pipe, terminal, socket or folder is refused with E0006 and RS_RECALC_IO, because the run
+ * cannot tell that a reader there took every line before it commits. rs_recalc checks this first;
+ * callers check it before loading their inputs to fail fast. */
+int rs_recalc_check_out(const rs_recalc_opts *o, rs_diags *d);
+
 /* Fingerprint of a snapshot's content: schema, member ids, every column, department ids and tree.
  * The same organisation gives the same fingerprint whether it was read from JSON Lines, CSV or a
  * .snap file; any change to a value a rule can read changes it. */

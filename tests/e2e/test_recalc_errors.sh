@@ -69,4 +69,32 @@ same "$T/one.rule" "$T/one-before.rule"
 mkdir "$T/no-rules"
 expect_exit 2 "$ROSTER" recalc --rules "$T/no-rules" --snapshot "$D/org" --state "$DB" $DAY --out "$T/d.jsonl"
 contains "$T/err" "no rule files"
+# The delta of record goes to a regular file or /dev/null only. Through a pipe, a reader that stops
+# early (`| head -1`) used to take the whole small delta from the pipe buffer, the run committed, and
+# the unread lines were lost. Now a pipe is refused before anything is read or stored, and the next
+# run to a file delivers the whole delta.
+cp "$DB" "$T/before.db"
+{ "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$DB" $DAY 2> "$T/err"; echo $? > "$T/rc"; } | head -n 1 > "$T/head"
+[ "$(cat "$T/rc")" -eq 2 ] || fail "recalc to a pipe exited $(cat "$T/rc"), wanted 2"
+contains "$T/err" "standard output is a pipe: the delta of record is written to a regular file or /dev/null only"
+contains "$T/err" "write the delta with --out FILE"
+[ -s "$T/head" ] && fail "recalc to a pipe wrote: $(cat "$T/head")"
+cmp "$DB" "$T/before.db" || fail "recalc to a pipe changed the database"
+mkfifo "$T/fifo"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$DB" $DAY --out "$T/fifo"
+contains "$T/err" "--out is a pipe"
+cmp "$DB" "$T/before.db" || fail "recalc to a FIFO changed the database"
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$DB" $DAY --out "$T"
+contains "$T/err" "--out is a folder"
+# stdout redirected to a file is delivery (it is fsync'd before the commit), as is --out FILE
+expect_exit 0 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$T/before.db" $DAY
+cp "$T/out" "$T/v2-stdout.jsonl"
+expect_exit 0 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$DB" $DAY --out "$T/v2.jsonl"
+same "$T/v2.jsonl" "$T/v2-stdout.jsonl"
+[ "$(grep -c . "$T/v2.jsonl")" -gt 1 ] || fail "the org-v2 delta should have several lines"
+# /dev/null is a choice to discard the delta: allowed, as stdout and as --out
+cp "$T/before.db" "$T/null.db"
+"$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$T/null.db" $DAY > /dev/null 2> "$T/err" ||
+  { cat "$T/err"; fail "recalc with stdout on /dev/null failed"; }
+expect_exit 0 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org-v2" --state "$T/null.db" $DAY --out /dev/null
 exit 0
