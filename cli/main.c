@@ -1,4 +1,5 @@
 /* main.c: `roster COMMAND ...` dispatch. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cli.h"
@@ -35,6 +36,9 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    /* A file-size limit (ulimit -f) then fails the write with EFBIG, like a full disk, and the run
+     * rolls back and says so, instead of being killed with its journal left behind. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -92,7 +92,8 @@ static int fail(rs_state *st, const char *what) {
                                st->db ? sqlite3_errmsg(st->db) : "cannot open");
     int ext = st->db ? sqlite3_extended_errcode(st->db) : 0;
     if (dg && ext == SQLITE_READONLY_ROLLBACK)
-        rs_diag_help(dg, "a recalculation was interrupted; the next `roster recalc` rolls it back");
+        rs_diag_help(dg, "a recalculation was interrupted and this process may not write the database to roll it "
+                         "back; the next `roster recalc` (or any reader with write access) does");
     else if (dg && (ext & 0xff) == SQLITE_BUSY)
         rs_diag_help(dg, "another roster process is writing this database");
     return -1;
@@ -189,10 +190,32 @@ static int open_db(rs_state *st, rs_state_mode mode) {
     return 0;
 }
 
+/* A writer that died (kill -9, a file-size limit) leaves a hot journal, which a read-only connection
+ * cannot roll back (SQLITE_READONLY_ROLLBACK): a reader would then fail until the next recalc. So a
+ * reader that finds a journal first lets a read-write connection read the database once, which rolls
+ * a hot journal back as any writer would; a journal of a run still in progress is not hot (the writer
+ * holds its lock) and is left alone. Best effort: without write access the read-only open reports it. */
+static void roll_back_hot_journal(const char *path) {
+    size_t len = strlen(path) + sizeof "-journal";
+    char *journal = rs_malloc(len);
+    snprintf(journal, len, "%s-journal", path);
+    struct stat sb;
+    bool present = stat(journal, &sb) == 0 && sb.st_size > 0;
+    free(journal);
+    if (!present) return;
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    }
+    sqlite3_close_v2(db);
+}
+
 int rs_state_open(rs_state **out, const char *path, rs_state_mode mode, rs_diags *diags) {
     *out = NULL;
     struct stat sb;
     if (mode == RS_STATE_READ && stat(path, &sb) != 0 && errno == ENOENT) return 0;
+    if (mode == RS_STATE_READ) roll_back_hot_journal(path);
     rs_state *st = rs_calloc(1, sizeof *st);
     st->path = rs_strdup(path);
     st->diags = diags;

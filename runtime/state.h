@@ -12,8 +12,9 @@
  *
  * Writes happen only between rs_state_begin and rs_state_commit, in one transaction with
  * synchronous=FULL and a rollback journal: a process killed at any moment leaves the previous
- * membership, and the next open rolls the interrupted transaction back. Read-only opens never write
- * a byte (dry-run). Errors are appended to the diags given at open as E0801 and reported as -1. */
+ * membership, and the next open rolls the interrupted transaction back: a read-only open too (it
+ * lets a read-write connection roll a hot journal back first); apart from that, read-only opens never
+ * write a byte (dry-run). Errors are appended to the diags given at open as E0801 and reported as -1. */
 #ifndef RS_STATE_H
 #define RS_STATE_H
 #include <stddef.h>
