@@ -1,7 +1,10 @@
 /* util.c: checked allocation, whole-file I/O, clocks. */
 #include "common/util.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,10 +96,36 @@ static int write_all(int fd, const void *data, size_t len) {
     return 0;
 }
 
+/* Whether name is "<base>.tmp.<pid>" of a process that no longer exists. A live pid's file may be
+ * another run writing now (or a reused pid): it is left alone. */
+static bool stale_tmp(const char *name, const char *base, size_t blen) {
+    if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".tmp.", 5) != 0) return false;
+    const char *digits = name + blen + 5;
+    char *end;
+    errno = 0;
+    long pid = strtol(digits, &end, 10);
+    if (end == digits || *end != '\0' || errno != 0 || pid <= 0 || pid > INT_MAX || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+char *rs_tmp_path(const char *path) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *dir = slash ? rs_strndup(path, (size_t)(slash - path) + (slash == path)) : rs_strdup(".");
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp && (e = readdir(dp)) != NULL;)
+        if (stale_tmp(e->d_name, base, strlen(base))) (void)unlinkat(dirfd(dp), e->d_name, 0);
+    if (dp) closedir(dp);
+    free(dir);
+    size_t len = strlen(path) + 32;
+    char *tmp = rs_malloc(len);
+    snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+    return tmp;
+}
+
 int rs_write_file_atomic(const char *path, const void *data, size_t len) {
-    size_t plen = strlen(path);
-    char *tmp = rs_malloc(plen + 32);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
+    char *tmp = rs_tmp_path(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         free(tmp);

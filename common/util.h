@@ -50,6 +50,11 @@ char *rs_strndup(const char *s, size_t n);
  * max_bytes with -2. Returns 0, or -1 with errno set on an I/O error. */
 int rs_read_file(const char *path, size_t max_bytes, char **out, size_t *len);
 
+/* The temporary name a file is written under before it is renamed onto path: "<path>.tmp.<pid>".
+ * A run killed before its rename leaves that file behind (a delta or a .snap: often hundreds of MB),
+ * so the temporary files of path whose process has exited are removed first. */
+char *rs_tmp_path(const char *path);
+
 /* Write `len` bytes to `path` atomically: a temporary file in the same folder, fsync, rename. */
 int rs_write_file_atomic(const char *path, const void *data, size_t len);
 

@@ -323,9 +323,7 @@ static int sink_open(sink *k, const rs_recalc_opts *o, rs_diags *d) {
     bool special = stat(o->out_path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
     const char *name = o->out_path;
     if (!special) {
-        size_t len = strlen(o->out_path) + 32;
-        k->tmp = rs_malloc(len);
-        snprintf(k->tmp, len, "%s.tmp.%ld", o->out_path, (long)getpid());
+        k->tmp = rs_tmp_path(o->out_path);
         name = k->tmp;
     }
     k->f = fopen(name, "w");

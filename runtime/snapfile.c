@@ -339,9 +339,7 @@ static void sync_parent(const char *path) {
 }
 
 int rs_snapshot_pack(const rs_snapshot *s, const char *out_path, rs_diags *d) {
-    size_t plen = strlen(out_path);
-    char *tmp = rs_malloc(plen + 32);
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", out_path, (long)getpid());
+    char *tmp = rs_tmp_path(out_path);
     char *text = schema_text(s->schema);
     slots L;
     layout(s, true, text, &L);
