@@ -60,10 +60,11 @@ static void unknown_path(mc *c, rs_span at, const char *path) {
     free(names);
 }
 
-/* The key a filter step compares must be a declared path of the array's elements. */
+/* The key a filter step compares (for [primary]: `primary`) must be a declared path of the array's
+ * elements. */
 static void check_filters(mc *c, const map_expr *e) {
     for (size_t i = 0; i < e->nsteps; i++) {
-        if (e->steps[i].kind != MAP_STEP_FILTER) continue;
+        if (e->steps[i].kind != MAP_STEP_FILTER && e->steps[i].kind != MAP_STEP_PRIMARY) continue;
         rs_sb sb = {0};
         normalise(e, i + 1, &sb);
         rs_sb_putc(&sb, '.');

@@ -29,7 +29,8 @@ typedef enum { MT_ANY, MT_TEXT, MT_NUMBER, MT_BOOL, MT_DATE, MT_LIST } map_type;
     F(DATE, "date", 1, 1, "date(text): a date from YYYY-MM-DD or an RFC 3339 timestamp")   \
     F(FORMAT_DATE, "format_date", 2, 2, "format_date(date, format): text (%Y %m %d %s %%)")   \
     F(REGEX_REPLACE, "regex_replace", 3, 3,                                                  \
-      "regex_replace(text, \"pattern\", \"replacement\"): every match replaced (\\1 names a group)")
+      "regex_replace(text, \"pattern\", \"replacement\"): every match replaced (\\1 names a group)") \
+    F(UNIX_SECONDS, "unix_seconds", 1, 1, "unix_seconds(date): seconds since 1970 at midnight UTC")
 
 typedef enum {
 #define F(id, name, min, max, doc) MAP_FN_##id,
@@ -80,7 +81,7 @@ typedef struct rs_mapconst {
     bool b;
 } rs_mapconst;
 
-typedef enum { MPS_KEY, MPS_INDEX, MPS_FILTER } rs_mapstep_kind;
+typedef enum { MPS_KEY, MPS_INDEX, MPS_FILTER, MPS_PRIMARY } rs_mapstep_kind;
 
 typedef struct rs_mapstep {
     rs_mapstep_kind kind;

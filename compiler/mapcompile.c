@@ -58,6 +58,8 @@ static void path_text(const map_expr *e, rs_sb *sb) {
             rs_sb_put(sb, s->key, s->key_len);
         } else if (s->kind == MAP_STEP_INDEX) {
             rs_sb_printf(sb, "[%u]", s->index);
+        } else if (s->kind == MAP_STEP_PRIMARY) {
+            rs_sb_puts(sb, "[primary]");
         } else {
             rs_sb_printf(sb, "[%.*s=\"%.*s\"]", (int)s->key_len, s->key, (int)s->value_len, s->value);
         }
@@ -94,7 +96,7 @@ static void emit_path(mcomp *c, const map_expr *e) {
     for (size_t i = 0; i < e->nsteps; i++) {
         const map_step *s = &e->steps[i];
         p->steps[i].kind = s->kind == MAP_STEP_KEY ? MPS_KEY : s->kind == MAP_STEP_INDEX ? MPS_INDEX
-                                                                                       : MPS_FILTER;
+                         : s->kind == MAP_STEP_PRIMARY ? MPS_PRIMARY : MPS_FILTER;
         p->steps[i].key = s->key ? rs_strndup(s->key, s->key_len) : NULL;
         p->steps[i].index = s->index;
         p->steps[i].value = s->value ? rs_strndup(s->value, s->value_len) : NULL;

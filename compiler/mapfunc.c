@@ -119,6 +119,8 @@ map_type map_fn_result(map_fn f, const map_type *a, size_t n, size_t *bad, map_t
         return want_all(a, n, t1, 1, bad, want) ? MT_DATE : MT_ANY;
     case MAP_FN_FORMAT_DATE:
         return want_all(a, n, fmt, 2, bad, want) ? MT_TEXT : MT_ANY;
+    case MAP_FN_UNIX_SECONDS:
+        return want_all(a, n, fmt, 1, bad, want) ? MT_NUMBER : MT_ANY;
     case MAP_FN_COUNT:
         break;
     }

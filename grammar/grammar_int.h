@@ -210,6 +210,7 @@ map_expr *gm_path(rs_parser *p, gp_word w, rs_span span);
 map_expr *gm_path_key(rs_parser *p, map_expr *path, gp_word w, rs_span w_span, rs_span span);
 map_expr *gm_path_index(rs_parser *p, map_expr *path, const gp_num *n, rs_span step_span,
                         rs_span span);
+map_expr *gm_path_primary(rs_parser *p, map_expr *path, gp_word word, rs_span step_span, rs_span span);
 map_expr *gm_path_filter(rs_parser *p, map_expr *path, gp_word key, gp_str *value,
                          rs_span step_span, rs_span span);
 /* A call; args is a list from gm_list (or NULL for no arguments) and is consumed. */

@@ -98,6 +98,7 @@ static bool step_equal(const map_step *a, const map_step *b) {
     switch (a->kind) {
     case MAP_STEP_KEY: return bytes_eq(a->key, a->key_len, b->key, b->key_len);
     case MAP_STEP_INDEX: return a->index == b->index;
+    case MAP_STEP_PRIMARY: return true;
     case MAP_STEP_FILTER:
         return bytes_eq(a->key, a->key_len, b->key, b->key_len) &&
                bytes_eq(a->value, a->value_len, b->value, b->value_len);

@@ -12,14 +12,15 @@
 #define RS_MAP_AST_H
 #include "grammar/ast.h"
 
-/* One step of a source path: `.name`, `[2]`, or `[type="work"]` (the first array element whose key
- * equals the value). */
-typedef enum { MAP_STEP_KEY, MAP_STEP_INDEX, MAP_STEP_FILTER } map_step_kind;
+/* One step of a source path: `.name`, `[2]`, `[type="work"]` (an array element whose key equals the
+ * value) or `[primary]` (any element). The last two pick, among the elements they match, the one
+ * marked `"primary": true`, else the first. */
+typedef enum { MAP_STEP_KEY, MAP_STEP_INDEX, MAP_STEP_FILTER, MAP_STEP_PRIMARY } map_step_kind;
 
 typedef struct map_step {
     map_step_kind kind;
     rs_span span;
-    char *key;            /* KEY: the key; FILTER: the key compared */
+    char *key;            /* KEY: the key; FILTER: the key compared; PRIMARY: "primary" */
     size_t key_len;
     uint32_t index;       /* INDEX */
     char *value;          /* FILTER: the value it must equal (exactly, case-sensitive) */

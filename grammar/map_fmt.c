@@ -31,6 +31,9 @@ static void put_path(rs_sb *out, const map_expr *e) {
         case MAP_STEP_INDEX:
             rs_sb_printf(out, "[%u]", s->index);
             break;
+        case MAP_STEP_PRIMARY:
+            rs_sb_puts(out, "[primary]");
+            break;
         case MAP_STEP_FILTER:
             rs_sb_putc(out, '[');
             rs_sb_put(out, s->key, s->key_len);

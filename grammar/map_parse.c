@@ -261,6 +261,19 @@ map_expr *gm_path_index(rs_parser *p, map_expr *path, const gp_num *n, rs_span s
     return path;
 }
 
+/* `[primary]`: the element Google and SCIM mark as the preferred one, else the first. The only word
+ * a selector may hold alone. */
+map_expr *gm_path_primary(rs_parser *p, map_expr *path, gp_word word, rs_span step_span, rs_span span) {
+    if (word.len != 7 || memcmp(word.s, "primary", 7) != 0) {
+        rs_diag *d = gp_error(p, RS_E_SYNTAX, step_span, "unknown selector '[%.*s]'", (int)word.len, word.s);
+        rs_diag_help(d, "a selector is an index such as [0], a match such as [type=\"work\"], or [primary]");
+    }
+    map_step s = {MAP_STEP_PRIMARY, step_span, rs_strdup("primary"), 7, 0, NULL, 0};
+    map_expr_add_step(path, s);
+    path->span = span;
+    return path;
+}
+
 map_expr *gm_path_filter(rs_parser *p, map_expr *path, gp_word key, gp_str *value,
                          rs_span step_span, rs_span span) {
     (void)p;

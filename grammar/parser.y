@@ -359,6 +359,7 @@ xpath
     : IDENT                             { $$ = gm_path(p, $1, @1); }
     | xpath DOT pword                   { $$ = gm_path_key(p, $1, $3, @3, @$); }
     | xpath LBRACKET NUMBER RBRACKET    { $$ = gm_path_index(p, $1, &$3, @2, @$); }
+    | xpath LBRACKET pword RBRACKET     { $$ = gm_path_primary(p, $1, $3, rs_span_join(@2, @4), @$); }
     | xpath LBRACKET pword EQ STRING RBRACKET {
                                           $$ = gm_path_filter(p, $1, $3, &$5, rs_span_join(@2, @6), @$);
                                         }

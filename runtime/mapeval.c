@@ -149,25 +149,27 @@ static bool filter_match(const json_t *v, const char *want) {
     return false;
 }
 
+/* The element a filter or [primary] picks: among the elements it matches (for [primary], all), the
+ * one marked "primary": true, else the first. Google and SCIM mark the preferred entry of a
+ * multi-valued field so; its position means nothing (a volunteer role may come first). */
+static const json_t *pick(const json_t *array, const rs_mapstep *s) {
+    const json_t *first = NULL, *el;
+    size_t k;
+    if (!json_is_array(array)) return NULL;
+    json_array_foreach((json_t *)(uintptr_t)array, k, el) {
+        if (s->kind == MPS_FILTER && !filter_match(json_object_get(el, s->key), s->value)) continue;
+        if (json_is_true(json_object_get(el, "primary"))) return el;
+        if (!first) first = el;
+    }
+    return first;
+}
+
 static const json_t *walk(const json_t *j, const rs_mappath *p) {
     for (size_t i = 0; i < p->nsteps && j; i++) {
         const rs_mapstep *s = &p->steps[i];
-        if (s->kind == MPS_KEY) {
-            j = json_object_get(j, s->key);
-        } else if (s->kind == MPS_INDEX) {
-            j = json_array_get(j, s->index);
-        } else {
-            const json_t *hit = NULL, *el;
-            size_t k;
-            if (!json_is_array(j)) return NULL;
-            json_array_foreach((json_t *)(uintptr_t)j, k, el) {
-                if (filter_match(json_object_get(el, s->key), s->value)) {
-                    hit = el;
-                    break;
-                }
-            }
-            j = hit;
-        }
+        if (s->kind == MPS_KEY) j = json_object_get(j, s->key);
+        else if (s->kind == MPS_INDEX) j = json_array_get(j, s->index);
+        else j = pick(j, s);
     }
     return j;
 }

@@ -329,6 +329,13 @@ static void fn_format_date(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) 
     set_text(out, o, at);
 }
 
+/* What Lark's join_time takes: an integer, exact in a double for every date roster can hold. */
+static void fn_unix_seconds(const rs_mapval *a, rs_mapval *out) {
+    memset(out, 0, sizeof *out);
+    out->type = MT_NUMBER;
+    out->num = (double)a->day * 86400.0;
+}
+
 /* Functions that give nothing for an empty first argument. */
 static bool empty_in_empty_out(map_fn f) {
     return f != MAP_FN_CONCAT && f != MAP_FN_COALESCE && f != MAP_FN_IF && f != MAP_FN_LOOKUP;
@@ -366,6 +373,7 @@ void map_call(map_ctx *ctx, map_fn f, const rs_mapval *args, size_t n, rs_mapval
         break;
     case MAP_FN_DATE: fn_date(ctx, &args[0], out); break;
     case MAP_FN_FORMAT_DATE: fn_format_date(ctx, args, out); break;
+    case MAP_FN_UNIX_SECONDS: fn_unix_seconds(&args[0], out); break;
     /* if and regex_replace have their own instructions (JUMP_FALSE, REGEX) */
     case MAP_FN_IF: case MAP_FN_REGEX_REPLACE: case MAP_FN_COUNT: set_empty(out); break;
     }

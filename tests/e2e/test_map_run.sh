@@ -5,7 +5,7 @@
 S=tests/data/e2e/map/google-users.jsonl
 expect_exit 1 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S"
 same "$T/out" tests/e2e/expected/map/builtin.jsonl
-contains "$T/err" 'mapped 7 record(s) with "google-to-lark": 3 ok, 4 failed'
+contains "$T/err" 'mapped 8 record(s) with "google-to-lark": 4 ok, 4 failed'
 expect_exit 1 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$S" --format table
 same "$T/out" tests/e2e/expected/map/builtin.table
 expect_exit 1 "$ROSTER" map --mapping tests/data/e2e/map/acme.map --source "$S"
@@ -16,6 +16,15 @@ same "$T/out" tests/e2e/expected/map/admins.jsonl
 cat tests/e2e/expected/map/*.jsonl > "$T/all"
 for reason in too_long wrong_type missing_required not_allowed lookup_missing bad_value bad_record; do
   contains "$T/all" "\"reason\": \"$reason\""
+done
+
+# the built-in set picks Google's primary entry, not the first (line 8: a volunteer board role and a
+# non-primary "Intern" organization come first), prefers the primary work address, writes join_time
+# as Unix seconds (Lark's form) and the manager's e-mail lower-cased like `email`
+grep '"line": 8,' tests/e2e/expected/map/builtin.jsonl > "$T/line8"
+for want in '"job_title": "Staff Engineer"' '"employee_type": 1' '"city": "Porto"' '"join_time": 1560124800' \
+            '"leader": "joao.costa@example.com"' '"email": "marta.reis@example.com"'; do
+  contains "$T/line8" "$want"
 done
 
 # only good records: exit 0, and the source may come on stdin
