@@ -139,9 +139,9 @@ static void put_record_table(map_run *run, const rs_mapresult *res, size_t r, si
     rs_sb_putc(out, '\n');
 }
 
-static void map_batch(map_run *run, json_t **recs, const size_t *lines, size_t n) {
+static void map_batch(map_run *run, json_t **recs, const char *const *why, const size_t *lines, size_t n) {
     rs_mapresult res;
-    rs_mapper_run(run->mapper, recs, n, &res);
+    rs_mapper_run(run->mapper, recs, why, n, &res);
     rs_sb out = {0};
     for (size_t r = 0; r < n; r++) {
         run->nfailed += res.failed[r];
@@ -160,29 +160,37 @@ static bool blank(const char *s, size_t n) {
     return true;
 }
 
-/* Reads the JSON Lines source batch by batch; a line that is not JSON is a BAD_RECORD failure. */
+/* Reads the JSON Lines source batch by batch; a line that is not a JSON object is a BAD_RECORD
+ * failure that says why. */
+#define WHY_SIZE 200
 static int map_source(map_run *run, const char *path) {
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) return cli_usage_error("cannot read '%s'", path);
     json_t **recs = rs_calloc(MAP_BATCH, sizeof *recs);
+    char *why_text = rs_calloc(MAP_BATCH, WHY_SIZE);
+    const char **why = rs_calloc(MAP_BATCH, sizeof *why);
     size_t *lines = rs_calloc(MAP_BATCH, sizeof *lines), n = 0, line = 0, cap = 0;
     char *buf = NULL;
     ssize_t len;
     while ((len = getline(&buf, &cap, in)) >= 0) {
         line++;
         if (blank(buf, (size_t)len)) continue;
-        recs[n] = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
+        char *reason = why_text + n * WHY_SIZE;
+        recs[n] = rs_map_parse_line(buf, (size_t)len, line == 1, reason, WHY_SIZE);
+        why[n] = recs[n] ? NULL : reason;
         lines[n++] = line;
         if (n == MAP_BATCH) {
-            map_batch(run, recs, lines, n);
+            map_batch(run, recs, why, lines, n);
             n = 0;
         }
     }
     /* getline also returns -1 on a read error: without this check a short input looked complete.
      * The records read before the error are still mapped (map_batch also releases them). */
     int read_errno = ferror(in) ? errno : 0;
-    if (n) map_batch(run, recs, lines, n);
+    if (n) map_batch(run, recs, why, lines, n);
     free(buf);
+    free(why_text);
+    free(why);
     free(recs);
     free(lines);
     if (in != stdin) fclose(in);

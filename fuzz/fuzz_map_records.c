@@ -105,20 +105,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t nm;
     loaded *ms = mappers(&nm);
     json_t *recs[MAX_RECORDS];
+    static char why_text[MAX_RECORDS][200];
+    const char *why[MAX_RECORDS];
     size_t n = 0;
     for (size_t at = 0; at < size && n < MAX_RECORDS;) {
         const uint8_t *nl = memchr(data + at, '\n', size - at);
         size_t end = nl ? (size_t)(nl - data) : size;
-        recs[n++] = json_loadb((const char *)data + at, end - at, JSON_REJECT_DUPLICATES, NULL);
+        recs[n] = rs_map_parse_line((const char *)data + at, end - at, at == 0, why_text[n], sizeof why_text[n]);
+        why[n] = recs[n] ? NULL : why_text[n];
+        n++;
         at = end + 1;
     }
     for (size_t i = 0; i < nm; i++) {
         rs_mapresult batch;
-        rs_mapper_run(ms[i].mapper, recs, n, &batch);
+        rs_mapper_run(ms[i].mapper, recs, why, n, &batch);
         check_result(ms[i].prog, &batch, n);
         for (size_t r = 0; r < n; r++) {
             rs_mapresult one;
-            rs_mapper_run(ms[i].single, &recs[r], 1, &one);
+            rs_mapper_run(ms[i].single, &recs[r], &why[r], 1, &one);
             check_result(ms[i].prog, &one, 1);
             rs_sb a = {0}, b = {0};
             describe(&batch, r, &a);

@@ -2,6 +2,7 @@
  * field's code runs over every record of the batch before the next field starts: column-wise, so
  * the code and the field's checks stay hot), and each stored value is checked against the target
  * field: type, required, length, allowed values. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,10 @@ static bool filter_match(const json_t *v, const char *want) {
     if (json_is_false(v)) return strcmp(want, "false") == 0;
     if (json_is_integer(v)) {
         snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+        return strcmp(buf, want) == 0;
+    }
+    if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) && fabs(json_real_value(v)) < 1e18) {
+        snprintf(buf, sizeof buf, "%.0f", json_real_value(v));   /* a record read with big numbers as reals */
         return strcmp(buf, want) == 0;
     }
     return false;
@@ -384,13 +389,40 @@ static int failure_cmp(const void *x, const void *y) {
     return (a->target > b->target) - (a->target < b->target);
 }
 
-void rs_mapper_run(rs_mapper *m, json_t *const *records, size_t n, rs_mapresult *out) {
+static const char *json_value_kind(const json_t *j) {
+    return json_is_array(j) ? "an array" : json_is_string(j) ? "a string" : json_is_number(j) ? "a number"
+         : json_is_boolean(j) ? "a bool" : "null";
+}
+
+json_t *rs_map_parse_line(const char *line, size_t len, bool first_line, char *why, size_t why_size) {
+    if (first_line && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3;
+        len -= 3;
+    }
+    json_error_t err;
+    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+    if (!j && strstr(err.text, "too big")) j = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &err);
+    if (!j) {
+        /* jansson reads the line as a whole text: its "end of file" is the end of the line */
+        const char *eof = strstr(err.text, " near end of file");
+        if (eof) snprintf(why, why_size, "the line is not valid JSON: it ends early (%.*s)", (int)(eof - err.text), err.text);
+        else snprintf(why, why_size, "the line is not valid JSON (column %d): %s", err.column, err.text);
+        return NULL;
+    }
+    if (json_is_object(j)) return j;
+    snprintf(why, why_size, "the line holds %s, not a JSON object", json_value_kind(j));
+    json_decref(j);
+    return NULL;
+}
+
+void rs_mapper_run(rs_mapper *m, json_t *const *records, const char *const *why, size_t n, rs_mapresult *out) {
     prepare(m, n);
     const rs_mapprog *p = m->prog;
     map_ctx ctx = {&m->arena, m->tables, m->ntables, NULL, RS_MAPFAIL_BAD_VALUE};
     for (size_t r = 0; r < n; r++)
         if (!json_is_object(records[r]))
-            add_failure(m, r, -1, RS_MAPFAIL_BAD_RECORD, "the line is not a JSON object");
+            add_failure(m, r, -1, RS_MAPFAIL_BAD_RECORD,
+                        why && why[r] ? map_arena_printf(&m->arena, "%s", why[r]) : "the line is not a JSON object");
     for (size_t t = 0; t < p->ntargets; t++) {
         const rs_maptarget *tg = &p->targets[t];
         for (size_t r = 0; r < n; r++) {

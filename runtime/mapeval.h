@@ -68,9 +68,19 @@ typedef struct rs_mapresult {
     const bool *failed;         /* failed[r]: the record has at least one failure */
 } rs_mapresult;
 
+/* Parses one line of a JSON Lines source for mapping: one JSON object, with duplicate keys refused.
+ * A UTF-8 byte order mark at the start of the first line is skipped (spreadsheet exports write one;
+ * the snapshot loader skips it too), and an integer beyond 64 bits is read as a floating-point number
+ * (Google ids are strings; such a number is most often in a key the mapping never reads). Returns the
+ * object, or NULL with why[0..why_size) saying why the line is refused (the column, and jansson's
+ * reason: a duplicate key, bad UTF-8, an invalid \uD800 escape, a syntax error; or what JSON value
+ * the line holds instead of an object). */
+json_t *rs_map_parse_line(const char *line, size_t len, bool first_line, char *why, size_t why_size);
+
 /* Maps records[0..n) (each a JSON object, or NULL for a line that was not one: that record fails
- * with BAD_RECORD). The result is valid until the next run or rs_mapper_free. */
-void rs_mapper_run(rs_mapper *m, json_t *const *records, size_t n, rs_mapresult *out);
+ * with BAD_RECORD, whose message is why[r] when why is given). The result is valid until the next
+ * run or rs_mapper_free. */
+void rs_mapper_run(rs_mapper *m, json_t *const *records, const char *const *why, size_t n, rs_mapresult *out);
 
 /* Writes a target value as JSON (text as a string, dates as "YYYY-MM-DD", lists as arrays). */
 struct rs_sb;

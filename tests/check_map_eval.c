@@ -86,7 +86,7 @@ static void expect(const char *target, const char *expr, const char *record, con
     json_t *rec = json_loads(record, 0, NULL);
     ck_assert_msg(rec != NULL, "bad test record %s", record);
     rs_mapresult res;
-    rs_mapper_run(g.m, &rec, 1, &res);
+    rs_mapper_run(g.m, &rec, NULL, 1, &res);
     char *got = value_of(&g, &res, 0, target);
     ck_assert_msg(strcmp(got, want) == 0, "%s = %s on %s: got %s, wanted %s", target, expr, record,
                   got, want);
@@ -232,7 +232,7 @@ START_TEST(test_record_failures) {
     for (size_t i = 0; i < RS_ARRAY_LEN(lines); i++) recs[i] = json_loads(lines[i], 0, NULL);
     recs[RS_ARRAY_LEN(lines)] = NULL;   /* a line that was not JSON at all */
     rs_mapresult res;
-    rs_mapper_run(g.m, recs, RS_ARRAY_LEN(lines) + 1, &res);
+    rs_mapper_run(g.m, recs, NULL, RS_ARRAY_LEN(lines) + 1, &res);
     const char *want_name[] = {"\"Ann Lee\"", "FAIL too_long", "FAIL missing_required", "FAIL bad_record",
                                "\"李小龍\"", "FAIL bad_record"};
     for (size_t r = 0; r < RS_ARRAY_LEN(want_name); r++) {
@@ -263,7 +263,7 @@ START_TEST(test_batches) {
             recs[i] = json_loads(buf, 0, NULL);
         }
         rs_mapresult res;
-        rs_mapper_run(g.m, recs, N, &res);
+        rs_mapper_run(g.m, recs, NULL, N, &res);
         size_t failed = 0;
         for (size_t i = 0; i < N; i++) {
             ck_assert_int_eq(res.failed[i], i % 7 == 0);
@@ -343,7 +343,7 @@ START_TEST(test_regex_linear) {
     s[N + 1] = '\0';
     json_t *rec = json_pack("{s:s, s:{s:s}, s:s}", "id", "u1", "name", "fullName", "A", "primaryEmail", s);
     rs_mapresult res;
-    rs_mapper_run(g.m, &rec, 1, &res);   /* a backtracking engine would not return: Check's timeout fails it */
+    rs_mapper_run(g.m, &rec, NULL, 1, &res);   /* a backtracking engine would not return: Check's timeout fails it */
     ck_assert(!res.failed[0]);
     int t = target_index(&g, "title");
     ck_assert_uint_eq(res.values[t].len, N + 1);   /* no match: unchanged */

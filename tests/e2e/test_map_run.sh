@@ -64,4 +64,29 @@ awk -F '\t' 'NR == 1 { n = NF } NF != n { exit 1 }' "$T/out" || fail "a value wi
 mkdir "$T/folder.jsonl"
 expect_exit 2 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/folder.jsonl"
 contains "$T/err" "cannot read '$T/folder.jsonl' after line 0"
+# A line is refused only when it is not a JSON object, and the failure says why; a byte order mark
+# on the first line and an integer beyond 64 bits in a key the mapping does not read are accepted.
+G=$(sed -n 1p tests/data/e2e/map/google-users.jsonl)
+{
+  printf '\357\273\277'
+  printf '%s\n' "$G" | sed 's/"kind"/"quota": 123456789012345678901234567890, "kind"/'
+  echo '{"id": "d1", "id": "d2"}'
+  printf '{"id": "x\355\240\200"}\n'
+  echo '{"id": "x\ud800"}'
+  echo '[1, 2]'
+  echo '{"id": "u9",'
+  printf '%s\n' "$G" | sed 's/"kind"/"quota": -123456789012345678901234567890, "kind"/'
+} > "$T/odd.jsonl"
+expect_exit 1 "$ROSTER" map --mapping mappings/google-to-lark.map --source "$T/odd.jsonl"
+contains "$T/err" 'mapped 7 record(s) with "google-to-lark": 2 ok, 5 failed'
+grep '"line": 1,' "$T/out" | grep -q '"target"' || fail "the line with a byte order mark and a big number was refused"
+grep '"line": 7,' "$T/out" | grep -q '"target"' || fail "the line with a big negative number was refused"
+cat > "$T/reasons" <<'EOF'
+"line": 2, "source_id": "", "failures": [{"field": "", "reason": "bad_record", "message": "the line is not valid JSON (column 17): duplicate object key near '\"id\"'"}]}
+"line": 3, "source_id": "", "failures": [{"field": "", "reason": "bad_record", "message": "the line is not valid JSON (column 9): unable to decode byte 0xed near '\"x'"}]}
+"line": 4, "source_id": "", "failures": [{"field": "", "reason": "bad_record", "message": "the line is not valid JSON (column 16): invalid Unicode '\\uD800' near '\"x\\ud800\"'"}]}
+"line": 5, "source_id": "", "failures": [{"field": "", "reason": "bad_record", "message": "the line holds an array, not a JSON object"}]}
+"line": 6, "source_id": "", "failures": [{"field": "", "reason": "bad_record", "message": "the line is not valid JSON: it ends early (string or '}' expected)"}]}
+EOF
+while IFS= read -r want; do contains "$T/out" "$want"; done < "$T/reasons"
 exit 0
