@@ -245,7 +245,8 @@ void rs_diag_render_one(const rs_diag *dg, rs_sb *out, bool color) {
     const char *sev_color = dg->sev == RS_SEV_ERROR ? "\033[1;31m" : dg->sev == RS_SEV_WARNING ? "\033[1;33m" : "\033[1;36m";
     if (w.file && w.file[0]) {
         rs_sb_puts(out, w.file);
-        if (w.line) rs_sb_printf(out, ":%u:%u", w.line, w.col);
+        if (w.line) rs_sb_printf(out, ":%u", w.line);
+        if (w.line && w.col) rs_sb_printf(out, ":%u", w.col);   /* 0: the line is known, its column not */
         rs_sb_puts(out, ": ");
     }
     rs_sb_printf(out, "%s%s[%s]%s: %s", color ? sev_color : "", rs_severity_name(dg->sev),
@@ -274,6 +275,12 @@ static void json_field_str(rs_sb *out, const char *key, const char *val) {
     else rs_sb_puts(out, "null");
 }
 
+/* Lines and columns count from 1; 0 means not known, written as null rather than as a position. */
+static void json_field_pos(rs_sb *out, const char *name, uint32_t v) {
+    if (v) rs_sb_printf(out, ",\"%s\":%u", name, v);
+    else rs_sb_printf(out, ",\"%s\":null", name);
+}
+
 void rs_diags_render_json(const rs_diags *d, rs_sb *out) {
     for (size_t i = 0; i < d->n; i++) {
         const rs_diag *dg = &d->items[i];
@@ -281,8 +288,10 @@ void rs_diags_render_json(const rs_diags *d, rs_sb *out) {
         char code[8];
         rs_sb_puts(out, "{\"file\":");
         rs_sb_json_str(out, w.file ? w.file : "", w.file ? strlen(w.file) : 0);
-        rs_sb_printf(out, ",\"line\":%u,\"column\":%u,\"end_line\":%u,\"end_column\":%u", w.line,
-                     w.col, w.end_line, w.end_col);
+        json_field_pos(out, "line", w.line);
+        json_field_pos(out, "column", w.col);
+        json_field_pos(out, "end_line", w.end_line);
+        json_field_pos(out, "end_column", w.end_col);
         json_field_str(out, "json_path", w.jpath);
         json_field_str(out, "severity", rs_severity_name(dg->sev));
         json_field_str(out, "code", rs_code_str(dg->code, code));

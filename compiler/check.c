@@ -566,8 +566,16 @@ static void check_numbers(ctx *c, const ast_group *g, numbering *nb) {
     for (size_t i = 0; i < g->nconds; i++) {
         const ast_cond *ac = &g->conds[i];
         if (ac->number < 1 || ac->number > MAX_CONDITIONS) {
-            rs_diag *dg = report(c, RS_E_CONDITION_RANGE, ac->number_span,
-                                 "condition number %u is outside 1..%d", ac->number, MAX_CONDITIONS);
+            /* the digits as written: the parsed number saturates at UINT32_MAX */
+            const char *digits = c->src->text + ac->number_span.start;
+            int ndigits = 0;
+            while (ac->number_span.start + (uint32_t)ndigits < ac->number_span.end && digits[ndigits] >= '0' &&
+                   digits[ndigits] <= '9')
+                ndigits++;
+            rs_diag *dg = ndigits ? report(c, RS_E_CONDITION_RANGE, ac->number_span, "condition number %.*s is "
+                                           "outside 1..%d", ndigits, digits, MAX_CONDITIONS)
+                                  : report(c, RS_E_CONDITION_RANGE, ac->number_span, "condition number %u is "
+                                           "outside 1..%d", ac->number, MAX_CONDITIONS);
             rs_diag_help(dg, "number conditions from 1 to %d", MAX_CONDITIONS);
         } else if (nb->declared[ac->number]) {
             const ast_cond *prev = &g->conds[nb->declared[ac->number] - 1];

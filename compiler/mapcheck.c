@@ -165,9 +165,11 @@ static map_type check_call(mc *c, const map_expr *e) {
     for (size_t i = 0; i < e->nargs; i++) types[i] = check_expr(c, e->args[i]);
     map_type out = MT_ANY;
     if (e->nargs < min || e->nargs > max) {
-        rs_diag *dg = err(c, RS_E_MAP_BAD_CALL, e->span, "%s takes %zu%s argument%s, not %zu",
-                          map_fn_name((map_fn)f), min, max > min ? (max > 3 ? " or more" : " to 3") : "",
-                          min == 1 && max == 1 ? "" : "s", e->nargs);
+        /* the bound that was crossed: "at most 64" for 65 arguments, never "1 or more" */
+        size_t bound = e->nargs > max ? max : min;
+        const char *how = min == max ? "" : e->nargs > max ? "at most " : "at least ";
+        rs_diag *dg = err(c, RS_E_MAP_BAD_CALL, e->span, "%s takes %s%zu argument%s, not %zu",
+                          map_fn_name((map_fn)f), how, bound, bound == 1 ? "" : "s", e->nargs);
         rs_diag_help(dg, "%s", map_fn_doc((map_fn)f));
     } else {
         size_t bad = 0;

@@ -115,18 +115,23 @@ void gm_table(rs_parser *p, gp_str *name, rs_span name_span, gp_str *path, rs_sp
 
 /* Trees deeper than RS_MAX_DEPTH are refused (E0002, once per line): everything that walks them
  * recurses, and a mapping that deep is a mistake, not a need. */
-static map_expr *bounded(rs_parser *p, map_expr *e, rs_span at) {
+static map_expr *bounded_as(rs_parser *p, map_expr *e, rs_span at, bool chain) {
     if (!e || e->depth <= RS_MAX_DEPTH) return e;
     map_expr_free(e);
     p->poisoned = true;
     if (!p->deep_reported) {
         p->deep_reported = true;
-        rs_diag *d = gp_error(p, RS_E_TOO_DEEP, at, "expression is nested more than %d levels deep",
-                              RS_MAX_DEPTH);
+        rs_diag *d = chain ? gp_error(p, RS_E_TOO_DEEP, at, "expression is more than %d levels deep here: "
+                                      "each `and` or `or` of a chain is one level, so a chain holds at "
+                                      "most %d terms", RS_MAX_DEPTH, RS_MAX_DEPTH)
+                           : gp_error(p, RS_E_TOO_DEEP, at, "expression is nested more than %d levels deep",
+                                      RS_MAX_DEPTH);
         rs_diag_help(d, "simplify the expression");
     }
     return NULL;
 }
+
+static map_expr *bounded(rs_parser *p, map_expr *e, rs_span at) { return bounded_as(p, e, at, false); }
 
 static uint32_t max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
 
@@ -141,7 +146,7 @@ map_expr *gm_binary(rs_parser *p, map_expr_kind kind, map_expr *lhs, map_expr *r
     e->rhs = rhs;
     e->op_span = op_span;
     e->depth = 1 + max_u32(lhs->depth, rhs->depth);
-    return bounded(p, e, op_span);
+    return bounded_as(p, e, op_span, true);
 }
 
 map_expr *gm_not(rs_parser *p, map_expr *inner, rs_span span) {

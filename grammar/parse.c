@@ -420,12 +420,17 @@ void gp_expr_begin(rs_parser *p) {
     p->lex.parens_lost = 0;
 }
 
-static void too_deep(rs_parser *p, rs_span at) {
+/* chain: the limit was passed by an `and`/`or`, where a flat chain of terms, not nesting, is the
+ * likely cause; the message says so rather than speak of nesting the admin never wrote. */
+static void too_deep(rs_parser *p, rs_span at, bool chain) {
     p->poisoned = true;
     if (p->deep_reported) return;
     p->deep_reported = true;
-    rs_diag *d = gp_error(p, RS_E_TOO_DEEP, at, "expression is nested more than %d levels deep",
-                          RS_MAX_DEPTH);
+    rs_diag *d = chain ? gp_error(p, RS_E_TOO_DEEP, at, "expression is more than %d levels deep here: each "
+                                  "`and` or `or` of a chain is one level, so a chain holds at most %d "
+                                  "terms", RS_MAX_DEPTH, RS_MAX_DEPTH)
+                       : gp_error(p, RS_E_TOO_DEEP, at, "expression is nested more than %d levels deep",
+                                  RS_MAX_DEPTH);
     rs_diag_help(d, "each '(' and `not`, and each `and` or `or` of a chain, is a level; "
                     "simplify the expression (a list operator such as `is any of` replaces a "
                     "long chain of `or`)");
@@ -433,7 +438,7 @@ static void too_deep(rs_parser *p, rs_span at) {
 
 bool gp_lparen(rs_parser *p, rs_span span) {
     if (p->nest >= RS_MAX_DEPTH) {
-        too_deep(p, span);
+        too_deep(p, span, false);
         p->lex.skip_deep = true;
         return false;
     }
@@ -478,7 +483,7 @@ gp_expr gp_where_cond(ast_cond *c) {
 gp_expr gp_binary(rs_parser *p, ast_expr_kind kind, gp_expr lhs, gp_expr rhs, rs_span op_span) {
     uint32_t depth = 1 + (lhs.depth > rhs.depth ? lhs.depth : rhs.depth);
     if (!lhs.e || !rhs.e || depth > RS_MAX_DEPTH) {
-        if (depth > RS_MAX_DEPTH) too_deep(p, op_span);
+        if (depth > RS_MAX_DEPTH) too_deep(p, op_span, true);
         ast_expr_free(rhs.e);
         return lhs;
     }
@@ -492,7 +497,7 @@ gp_nots gp_nots_add(rs_parser *p, const gp_nots *prev, rs_span at) {
     if (prev) n = *prev;
     n.count++;
     if (p->nest >= RS_MAX_DEPTH) {
-        too_deep(p, at);
+        too_deep(p, at, false);
     } else {
         p->nest++;
         n.counted++;
@@ -506,7 +511,7 @@ gp_expr gp_not(rs_parser *p, gp_nots nots, gp_expr e, rs_span span) {
     uint32_t room = e.depth >= RS_MAX_DEPTH ? 0 : RS_MAX_DEPTH - e.depth;
     uint32_t n = nots.count;
     if (n > room) {
-        too_deep(p, nots.span);
+        too_deep(p, nots.span, false);
         n = room;
     }
     for (uint32_t i = 0; i < n; i++) e.e = ast_expr_not(e.e, span);

@@ -286,17 +286,40 @@ static const char *member_id(const loader *L, uint32_t m, int *len) {
 }
 
 /* Column of `"key"` in a JSONL record's text, for messages; 0 when it cannot be found. */
-static uint32_t key_col(const rs_record *rec, const char *key) {
-    if (!rec->text) return 0;
+/* Offset of `"key"` followed by its colon in the record's text (*colon: the colon's offset), or -1. */
+static long key_offset(const rs_record *rec, const char *key, size_t *colon) {
+    if (!rec->text) return -1;
     size_t klen = strlen(key);
     for (size_t i = 0; i + klen + 2 <= rec->textlen; i++) {
         if (rec->text[i] != '"' || memcmp(rec->text + i + 1, key, klen) != 0 || rec->text[i + klen + 1] != '"')
             continue;
         size_t j = i + klen + 2;
         while (j < rec->textlen && (rec->text[j] == ' ' || rec->text[j] == '\t')) j++;
-        if (j < rec->textlen && rec->text[j] == ':') return rs_text_col(rec->text, i);
+        if (j < rec->textlen && rec->text[j] == ':') {
+            *colon = j;
+            return (long)i;
+        }
     }
-    return 0;
+    return -1;
+}
+
+static uint32_t key_col(const rs_record *rec, const char *key) {
+    size_t colon;
+    long at = key_offset(rec, key, &colon);
+    return at < 0 ? 0 : rs_text_col(rec->text, (size_t)at);
+}
+
+/* The number after `"key":` as written, for a message about it: its double would round 2^53 + 1
+ * to 2^53 and name a value that is in fact accepted. Empty when the text is not at hand. */
+static int number_as_written(const rs_record *rec, const char *key, const char **s) {
+    size_t colon;
+    *s = "";
+    if (key_offset(rec, key, &colon) < 0) return 0;
+    size_t i = colon + 1, n = 0;
+    while (i < rec->textlen && (rec->text[i] == ' ' || rec->text[i] == '\t')) i++;
+    while (i + n < rec->textlen && n < 64 && strchr("+-.0123456789eE", rec->text[i + n])) n++;
+    *s = rec->text + i;
+    return (int)n;
 }
 
 /* Line and column of a value for messages: where the reader saw it start, else where its key is. */
@@ -511,10 +534,10 @@ static bool string_value(loader *L, const rs_record *rec, column_build *cb, cons
                 return true;
             }
             rs_diag_help(value_error(L, rec, f, v, rc == -1 ? RS_E_SNAP_WRONG_TYPE : RS_E_SNAP_TOO_LARGE,
-                                     rc == -1 ? "'%.*s' is not a number" : "'%.*s' cannot be held exactly",
+                                     rc == -1 ? "'%.*s' is not a number" : "'%.*s' is beyond +-9007199254740992 "
+                                     "(2^53), the largest whole numbers held exactly",
                                      (int)(len > 200 ? 200 : len), s),
-                         rc == -1 ? "numbers are written like 42, -7 or 3.25" :
-                                    "integers must lie within +-9007199254740992 (2^53); write larger codes as text");
+                         rc == -1 ? "numbers are written like 42, -7 or 3.25" : "write larger codes as text");
             return false;
         }
         rs_diag_help(value_error(L, rec, f, v, RS_E_SNAP_WRONG_TYPE, "expected a number, found a string"),
@@ -541,8 +564,13 @@ static bool scalar_value(loader *L, const rs_record *rec, column_build *cb, cons
             out->num = v->num + 0.0;
             return true;
         }
-        rs_diag_help(value_error(L, rec, f, v, RS_E_SNAP_TOO_LARGE, "integer %.17g cannot be held exactly", v->num),
-                     "integers must lie within +-9007199254740992 (2^53); write larger codes as text");
+        const char *digits;
+        int n = number_as_written(rec, f->name, &digits);
+        rs_diag_help(n ? value_error(L, rec, f, v, RS_E_SNAP_TOO_LARGE, "integer %.*s is beyond "
+                                     "+-9007199254740992 (2^53), the largest whole numbers held exactly", n, digits)
+                       : value_error(L, rec, f, v, RS_E_SNAP_TOO_LARGE, "an integer beyond +-9007199254740992 "
+                                     "(2^53), the largest whole numbers held exactly"),
+                     "write larger codes as text");
         return false;
     }
     if (v->kind == RV_BOOL && f->type == RS_T_BOOL) {

@@ -43,20 +43,40 @@ static void acc_put(rs_reader *r, const char *s, size_t len) {
     r->acclen += len;
 }
 
-static bool odd_quotes(const char *s, size_t len) {
-    bool odd = false;
-    for (const char *q = s, *end = s + len; (q = memchr(q, '"', (size_t)(end - q))) != NULL; q++) odd = !odd;
-    return odd;
+/* Whether a quoted cell is still open at the end of this line, given whether one was open at its
+ * start; *opened_at: where on this line the cell left open began. A quote opens a quoted cell only
+ * at the start of a cell. One inside an unquoted cell (`Fleet "Lead`) is a stray: it does not open
+ * anything, so it cannot make the following rows part of this record, and the cell parser reports
+ * it where it is. */
+static bool open_after(const char *s, size_t len, bool open, size_t *opened_at) {
+    if (!open && !memchr(s, '"', len)) return false;
+    bool cell_start = true;
+    for (size_t i = 0; i < len; i++) {
+        if (open) {
+            if (s[i] != '"') continue;
+            if (i + 1 < len && s[i + 1] == '"') i++;
+            else open = cell_start = false;
+        } else if (s[i] == ',') {
+            cell_start = true;
+        } else {
+            if (s[i] == '"' && cell_start) {
+                open = true;
+                *opened_at = i;
+            }
+            cell_start = false;
+        }
+    }
+    return open;
 }
 
 /* Gathers the physical lines of the next record into r->rtext: a quoted cell may span lines, and a
- * record is complete when its quotes balance (a doubled quote counts twice, so parity is enough).
- * A record of one line stays where the reader holds it; longer ones are copied into r->acc. Empty
- * lines between records are skipped. */
+ * record is complete when no quoted cell is open at the end of a line. A record of one line stays
+ * where the reader holds it; longer ones are copied into r->acc. Empty lines between records are
+ * skipped. */
 static rs_recstat gather(rs_reader *r, uint32_t *first) {
     const char *line;
-    size_t len;
-    uint32_t no;
+    size_t len, opened_at = 0;
+    uint32_t no, opened_line = 0, opened_col = 0;
     bool have = false, open = false;
     r->acclen = 0;
     while (rs_reader_line(r, &line, &len, &no)) {
@@ -64,15 +84,22 @@ static rs_recstat gather(rs_reader *r, uint32_t *first) {
             if (len == 0) continue;
             *first = no;
             have = true;
-            open = odd_quotes(line, len);
+            open = open_after(line, len, false, &opened_at);
             if (!open) {
                 r->rtext = line;
                 r->rtextlen = len;
                 return RS_REC_OK;
             }
+            opened_line = no;
+            opened_col = rs_text_col(line, opened_at);
         } else {
             acc_put(r, "\n", 1);
-            open ^= odd_quotes(line, len);
+            bool was_open = open;
+            open = open_after(line, len, open, &opened_at);
+            if (open && !was_open) {
+                opened_line = no;
+                opened_col = rs_text_col(line, opened_at);
+            }
         }
         if (r->acclen + len > RS_SNAP_MAX_LINE) {
             rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_TOO_LARGE, r->file, *first, 0,
@@ -88,8 +115,9 @@ static rs_recstat gather(rs_reader *r, uint32_t *first) {
         }
     }
     if (!have) return r->io_error ? RS_REC_STOP : RS_REC_END;
-    rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, *first, 0,
-                               "a quoted cell is not closed before the end of the file");
+    rs_diag *dg = rs_diag_file(r->diags, RS_E_SNAP_SYNTAX, r->file, opened_line, opened_col,
+                               "the quoted cell that starts here is never closed: it runs to the end of "
+                               "the file, %u line(s) on", no - opened_line);
     rs_diag_help(dg, "close the cell with a double quote; write a quote inside it as two (\"\")");
     return RS_REC_STOP;
 }

@@ -551,8 +551,8 @@ static const struct bad_case {
     {"bad-e0613-schema", RS_E_SNAP_MISSING_FILE, "schema.json", 0, 0, "cannot read"},
     {"bad-e0615", RS_E_SNAP_NO_ROOT, "departments.jsonl", 0, 0, "every department names a parent"},
     {"bad-e0615-empty", RS_E_SNAP_NO_ROOT, "departments.jsonl", 0, 0, "no department at all"},
-    {"bad-e0616", RS_E_SNAP_TOO_LARGE, "members.jsonl", 3, 0, "cannot be held exactly"},
-    {"bad-e0616-csv", RS_E_SNAP_TOO_LARGE, "members.csv", 3, 0, "cannot be held exactly"},
+    {"bad-e0616", RS_E_SNAP_TOO_LARGE, "members.jsonl", 3, 0, "integer 9007199254740993 is beyond +-9007199254740992 (2^53)"},
+    {"bad-e0616-csv", RS_E_SNAP_TOO_LARGE, "members.csv", 3, 0, "'-9007199254740993' is beyond +-9007199254740992 (2^53)"},
     {"bad-e0617", RS_E_SNAP_NO_DEPARTMENT, "members.jsonl", 3, 0, "'u3' is in no department"},
 };
 

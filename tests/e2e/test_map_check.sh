@@ -25,7 +25,7 @@ for want in "errors.map:6:3: error[E0507]: the default mapping of 'name' is chan
             "did you mean 'primaryEmail'?" \
             "errors.map:11:15: error[E0502]: the target has no field 'citty'" \
             "errors.map:12:31: error[E0509]: unknown function 'lowr'" \
-            "errors.map:13:31: error[E0504]: substr takes 2 to 3 arguments, not 1" \
+            "errors.map:13:31: error[E0504]: substr takes at least 2 arguments, not 1" \
             "errors.map:14:63: error[E0503]: argument 2 of substr is text; it must be number" \
             "errors.map:15:31: error[E0503]: 'join_time' is a number field; this expression is text" \
             "errors.map:16:15: error[E0505]: 'en_name' is mapped twice" \
