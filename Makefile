@@ -27,6 +27,11 @@ ifeq ($(FLAVOUR),asan)
   SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 CPPFLAGS := -I. -I$(GEN) -D_GNU_SOURCE $(PKG_CFLAGS)
+# Release builds turn ALWAYS()/NEVER() into plain tests (common/util.h): an "impossible" case is
+# handled, never an abort of a running server. The sanitizer and fuzz builds keep them assertions.
+ifeq ($(FLAVOUR),release)
+  CPPFLAGS += -DNDEBUG
+endif
 CFLAGS_ALL = -std=c11 -g $(OPT) $(SAN) -pthread -MMD -MP
 # -lstdc++: the RE2 shim (common/regex_re2.cc) is the one C++ file; links stay driven by $(CC).
 LDLIBS   := $(PKG_LIBS) -lstdc++ -lm -pthread

@@ -197,6 +197,36 @@ START_TEST(atomic_write_replaces) {
 }
 END_TEST
 
+/* Release builds define NDEBUG: an "impossible" case is a plain test there, never an abort of a
+ * running server (the sanitizer build keeps the assertion, so the checks run in release only). */
+START_TEST(always_never_are_tests_in_release) {
+#ifdef NDEBUG
+    volatile int zero = 0;
+    ck_assert_int_eq(ALWAYS(zero), 0);
+    ck_assert_int_eq(NEVER(!zero), 1);
+#endif
+}
+END_TEST
+
+/* A position whose column is not known prints the line alone, and null in JSON; never column 0. */
+START_TEST(diag_unknown_column_left_out) {
+    rs_diags d;
+    rs_diags_init(&d);
+    rs_diag_file(&d, RS_E_IO, "members.jsonl", 13, 0, "used again");
+    rs_diag_file(&d, RS_E_IO, "schema.json", 0, 0, "cannot read");
+    rs_sb text = {0}, json = {0};
+    rs_diags_render_text(&d, &text, false);
+    rs_diags_render_json(&d, &json);
+    ck_assert_ptr_nonnull(strstr(text.buf, "members.jsonl:13: error[E0006]: used again"));
+    ck_assert_ptr_nonnull(strstr(text.buf, "schema.json: error[E0006]: cannot read"));
+    ck_assert_ptr_null(strstr(text.buf, ":0"));
+    ck_assert_ptr_nonnull(strstr(json.buf, "\"line\":13,\"column\":null,\"end_line\":13,\"end_column\":null"));
+    ck_assert_ptr_nonnull(strstr(json.buf, "\"line\":null,\"column\":null"));
+    rs_sb_free(&text);
+    rs_sb_free(&json);
+}
+END_TEST
+
 static Suite *common_suite(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
@@ -210,6 +240,8 @@ static Suite *common_suite(void) {
     tcase_add_test(tc, schema_adds_implicit_fields);
     tcase_add_test(tc, schema_rejects_bad);
     tcase_add_test(tc, atomic_write_replaces);
+    tcase_add_test(tc, always_never_are_tests_in_release);
+    tcase_add_test(tc, diag_unknown_column_left_out);
     suite_add_tcase(s, tc);
     return s;
 }
