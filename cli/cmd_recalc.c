@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
 #include "common/date.h"
 #include "common/strbuf.h"
@@ -169,12 +170,28 @@ static void print_stats(const loaded *in, const rs_recalc_stats *st) {
             (unsigned long long)st->adds, (unsigned long long)st->removes, rs_peak_rss_kb());
 }
 
+/* The end-to-end tests' way in to the library's before_commit seam:
+ * ROSTER_TEST_PAUSE_BEFORE_COMMIT=N sleeps N seconds with the transaction open
+ * (tests/e2e/test_recalc_kill.sh kills the run there). */
+static void pause_before_commit(void *ctx) {
+    unsigned secs = *(const unsigned *)ctx;
+    fprintf(stderr, "roster: test pause before commit (%u s)\n", secs);
+    fflush(stderr);
+    sleep(secs);
+}
+
 int cmd_recalc(int argc, char **argv) {
     recalc_args a;
     int rc = parse_recalc(argc, argv, &a);
     rs_recalc_opts o = {.state_path = a.state, .out_path = a.out, .out_file = a.out ? NULL : stdout,
                         .threads = a.threads, .prune = a.prune};
     if (rc == CLI_OK && !parse_as_of(a.as_of, &o.today)) rc = cli_usage_error("--as-of takes YYYY-MM-DD");
+    const char *pause = getenv("ROSTER_TEST_PAUSE_BEFORE_COMMIT");
+    unsigned pause_secs = pause && *pause ? (unsigned)strtoul(pause, NULL, 10) : 0;
+    if (pause && *pause) {
+        o.before_commit = pause_before_commit;
+        o.before_commit_ctx = &pause_secs;
+    }
     if (rc != CLI_OK) {
         free(a.rules);
         return rc;

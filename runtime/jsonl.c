@@ -437,7 +437,6 @@ rs_recstat rs_jsonl_parse_fast(rs_reader *r, const char *line, size_t len, rs_re
     return rs_jsonl_parse_jansson(r, line, len, rec);
 }
 
-rs_recstat (*rs_jsonl_line_parser)(rs_reader *r, const char *line, size_t len, rs_record *rec) = rs_jsonl_parse_fast;
 
 /* ---- the reader ---- */
 
@@ -463,10 +462,10 @@ static rs_recstat jsonl_next(rs_reader *r, rs_record *rec) {
     return r->io_error ? RS_REC_STOP : RS_REC_END;
 }
 
-rs_reader *rs_reader_open_jsonl(const char *path, rs_diags *d) {
+rs_reader *rs_reader_open_jsonl(const char *path, bool reference, rs_diags *d) {
     rs_reader *r = rs_reader_open(path, d);
     if (!r) return NULL;
     r->next = jsonl_next;
-    r->parse_line = rs_jsonl_line_parser;
+    r->parse_line = reference ? rs_jsonl_parse_jansson : rs_jsonl_parse_fast;
     return r;
 }

@@ -555,17 +555,6 @@ static int walk_groups(recalc_run *r) {
     return rc;
 }
 
-/* A test hook: ROSTER_TEST_PAUSE_BEFORE_COMMIT=N sleeps N seconds with the transaction open, so the
- * end-to-end tests can kill the process at the worst moment. */
-static void test_pause(void) {
-    const char *v = getenv("ROSTER_TEST_PAUSE_BEFORE_COMMIT");
-    if (!v || !*v) return;
-    unsigned secs = (unsigned)strtoul(v, NULL, 10);
-    fprintf(stderr, "roster: test pause before commit (%u s)\n", secs);
-    fflush(stderr);
-    sleep(secs);
-}
-
 static int finish(recalc_run *r) {
     double t0 = rs_now_ms();
     TRY(sink_finish(&r->out, r->d));
@@ -576,7 +565,7 @@ static int finish(recalc_run *r) {
                    .adds = r->stats->adds, .removes = r->stats->removes};
     if (rs_state_add_run(r->st, &run) != 0) return RS_RECALC_IO;
     r->stats->store_ms += rs_now_ms() - t1;
-    test_pause();
+    if (r->o->before_commit) r->o->before_commit(r->o->before_commit_ctx);
     double t2 = rs_now_ms();
     if (rs_state_commit(r->st) != 0) return RS_RECALC_IO;
     r->stats->store_ms += rs_now_ms() - t2;

@@ -27,6 +27,10 @@ typedef struct rs_recalc_opts {
     int32_t today;             /* the day `today` means in this run */
     int threads;               /* evaluation threads; 0: one per core */
     bool prune;                /* delete stored groups whose rule is gone (their members are removed) */
+    /* A test seam: called with the transaction open, after the delta is in place (step 4), so a
+     * test can kill the process at the worst moment. NULL in normal runs. */
+    void (*before_commit)(void *ctx);
+    void *before_commit_ctx;
 } rs_recalc_opts;
 
 typedef struct rs_recalc_stats {

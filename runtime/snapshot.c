@@ -251,6 +251,7 @@ typedef struct unknown_key {
 typedef struct loader {
     rs_diags *diags;
     bool progress;
+    bool reference_jsonl;
     size_t errors_at_start, error_limit;
     rs_schema *schema;          /* owned until the snapshot takes it */
     size_t nfields;
@@ -861,7 +862,7 @@ static rs_reader *open_records(loader *L, const char *dir, const char *base, cha
     char name[64];
     snprintf(name, sizeof name, "%s.jsonl", base);
     *path = join(dir, name);
-    if (access(*path, F_OK) == 0) return rs_reader_open_jsonl(*path, L->diags);
+    if (access(*path, F_OK) == 0) return rs_reader_open_jsonl(*path, L->reference_jsonl, L->diags);
     free(*path);
     snprintf(name, sizeof name, "%s.csv", base);
     *path = join(dir, name);
@@ -1082,6 +1083,7 @@ static void loader_init(loader *L, rs_schema *schema, const rs_load_opts *opts, 
     memset(L, 0, sizeof *L);
     L->diags = d;
     L->progress = opts && opts->progress;
+    L->reference_jsonl = opts && opts->reference_jsonl;
     L->errors_at_start = d->nerrors;
     L->error_limit = d->max_errors ? d->max_errors : RS_MAX_DIAGS;
     L->schema = schema;

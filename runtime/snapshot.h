@@ -90,6 +90,8 @@ typedef struct rs_snapshot {
 
 typedef struct rs_load_opts {
     bool progress;             /* progress lines on stderr (the CLI sets it when stderr is a tty) */
+    bool reference_jsonl;      /* parse JSON Lines with jansson alone, not the fast parser: the tests
+                                * compare whole loads both ways */
 } rs_load_opts;
 
 /* Loads a folder or a .snap file (chosen by what path is). */

@@ -228,7 +228,8 @@ struct rs_reader {
 /* Opens path (E0613 when it cannot be read); next is left for the format to set. */
 rs_reader *rs_reader_open(const char *path, rs_diags *d);
 /* The same for one format; the CSV reader reads the header row at once (NULL after reporting). */
-rs_reader *rs_reader_open_jsonl(const char *path, rs_diags *d);
+/* reference: every line through jansson (rs_jsonl_parse_jansson) instead of the fast parser. */
+rs_reader *rs_reader_open_jsonl(const char *path, bool reference, rs_diags *d);
 rs_reader *rs_reader_open_csv(const char *path, rs_diags *d);
 void rs_reader_close(rs_reader *r);
 /* The next physical line (without its newline and a trailing CR); false at end of file. Lines past
@@ -243,9 +244,6 @@ uint32_t rs_text_col(const char *line, size_t at);
  * line to jansson, so both give the same record and the same diagnostics for every line. */
 rs_recstat rs_jsonl_parse_jansson(rs_reader *r, const char *line, size_t len, rs_record *rec);
 rs_recstat rs_jsonl_parse_fast(rs_reader *r, const char *line, size_t len, rs_record *rec);
-/* The parser rs_reader_open_jsonl installs: rs_jsonl_parse_fast; tests set the jansson one to compare
- * whole loads. */
-extern rs_recstat (*rs_jsonl_line_parser)(rs_reader *r, const char *line, size_t len, rs_record *rec);
 
 /* A number in JSON syntax at the start of some text (CSV cells are read with the same syntax). */
 typedef struct rs_jnum {

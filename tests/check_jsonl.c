@@ -538,12 +538,9 @@ static void write_members(rs_sb *sb, int n, bool bad) {
     }
 }
 
-static rs_snapshot *load_with(const char *dir, rs_recstat (*parser)(rs_reader *, const char *, size_t, rs_record *),
-                              rs_diags *d) {
-    rs_jsonl_line_parser = parser;
-    rs_snapshot *s = rs_snapshot_load(dir, NULL, d);
-    rs_jsonl_line_parser = rs_jsonl_parse_fast;
-    return s;
+static rs_snapshot *load_with(const char *dir, bool reference, rs_diags *d) {
+    rs_load_opts opts = {.reference_jsonl = reference};
+    return rs_snapshot_load(dir, &opts, d);
 }
 
 static void compare_loads(bool bad) {
@@ -558,7 +555,7 @@ static void compare_loads(bool bad) {
     rs_diags *df = rs_malloc(sizeof *df), *dr = rs_malloc(sizeof *dr);
     rs_diags_init(df);
     rs_diags_init(dr);
-    rs_snapshot *fast = load_with(dir, rs_jsonl_parse_fast, df), *ref = load_with(dir, rs_jsonl_parse_jansson, dr);
+    rs_snapshot *fast = load_with(dir, false, df), *ref = load_with(dir, true, dr);
     same_diags(df, dr, bad ? "load with errors" : "load");
     ck_assert(bad ? !fast && !ref : fast && ref);
     if (!bad) {
