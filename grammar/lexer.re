@@ -22,6 +22,11 @@
     re2c:yyfill:enable = 0;
     re2c:eof = 0;
     re2c:encoding:utf8 = 1;
+    // re2c's default takes the surrogates U+D800..U+DFFF for code points, so [^...] would match
+    // their encodings (ED A0..BF xx) and fmt would write them back as U+FFFD. With "fail" no class
+    // holds them and re2c refuses a rule that names one: bytes are valid here exactly when
+    // rs_utf8_decode takes them, and the rest go to bad_utf8_run (E0004).
+    re2c:encoding-policy = fail;
 
     // Whitespace: ASCII blanks, and the Unicode spaces that pasting from documents brings along.
     sp = [ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000\ufeff];
@@ -59,10 +64,7 @@ static void nul_run(rs_parser *p, const unsigned char *from) {
 /* Bytes that are not UTF-8: one diagnostic for the whole run, then they are skipped. */
 static void bad_utf8_run(rs_parser *p, const unsigned char *from) {
     rs_lexer *L = &p->lex;
-    uint32_t cp;
-    while (L->cur < L->lim && *L->cur >= 0x80 &&
-           rs_utf8_decode(L->cur, (size_t)(L->lim - L->cur), &cp) == 0)
-        L->cur++;
+    L->cur += rs_utf8_bad_run((const char *)L->cur, (size_t)(L->lim - L->cur));
     rs_diag *d = gp_error(p, RS_E_BAD_UTF8, tok_span(L, from, L->cur),
                           "invalid UTF-8 (byte 0x%02x)", *from);
     rs_diag_help(d, "save the file as UTF-8");

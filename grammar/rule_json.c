@@ -15,6 +15,7 @@
 #include "parser.h"
 #include "grammar/grammar.h"
 #include "common/suggest.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 /* ---- the locator: spans of values in valid JSON text ---- */
@@ -729,6 +730,25 @@ static void read_group(jr *r, void *ctx, const jval *obj) {
 
 /* ---- the top level ---- */
 
+/* Bytes that are not UTF-8 are E0004 at their own line and column, each run once, as in rule text
+ * (jansson would call them a syntax error at the start of their string). rs_utf8_decode decides,
+ * as for the lexer: surrogates, overlong forms and code points past U+10FFFF are refused. */
+static bool check_utf8(jr *r) {
+    bool ok = true;
+    size_t i = r->bom;
+    for (;;) {
+        i += rs_utf8_validate(r->t + i, r->len - i);
+        if (i >= r->len) return ok;
+        size_t n = rs_utf8_bad_run(r->t + i, r->len - i);
+        rs_span at = rs_span_make((uint32_t)i, (uint32_t)(i + n));
+        rs_diag *d = rs_diag_at(r->d, RS_E_BAD_UTF8, r->src, at, "invalid UTF-8 (byte 0x%02x)",
+                                (unsigned char)r->t[i]);
+        rs_diag_help(d, "save the file as UTF-8");
+        i += n;
+        ok = false;
+    }
+}
+
 /* jansson reports the line and the column (in characters) of the offending token's last
  * character, and the byte offset just past it. */
 static void syntax_error(jr *r, const json_error_t *e) {
@@ -787,6 +807,7 @@ ast_file *rs_parse_json(rs_source *src, rs_diags *diags) {
     }
     jr r = {src, diags, src->text, src->len, 0};
     if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) r.bom = 3;
+    if (!check_utf8(&r)) return NULL;
     json_error_t e;
     json_t *root = json_loadb(src->text + r.bom, src->len - r.bom,
                               JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL | JSON_DECODE_ANY, &e);

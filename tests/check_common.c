@@ -18,6 +18,12 @@ START_TEST(utf8_rejects_invalid) {
     ck_assert_uint_eq(rs_utf8_validate("\xF4\x90\x80\x80", 4), 0);  /* > U+10FFFF */
     ck_assert_uint_eq(rs_utf8_validate("x\xE2\x82", 3), 1);         /* truncated */
     ck_assert_uint_eq(rs_utf8_count("a\xC3\xA9z", 4), 3);
+    /* A run of invalid bytes ends at ASCII or at the next valid character. */
+    ck_assert_uint_eq(rs_utf8_bad_run("\xED\xA0\x80z", 4), 3);
+    ck_assert_uint_eq(rs_utf8_bad_run("\xC0\xAF\xC3\xA9", 4), 2);
+    ck_assert_uint_eq(rs_utf8_bad_run("\xF4\x90\x80\x80", 4), 4);
+    ck_assert_uint_eq(rs_utf8_bad_run("\xC3\xA9", 2), 0);
+    ck_assert_uint_eq(rs_utf8_bad_run("a\xFF", 2), 0);
 }
 END_TEST
 

@@ -276,6 +276,34 @@ START_TEST(group_level_errors) {
 }
 END_TEST
 
+/* Bytes that are not UTF-8 are E0004 at their own line and column, as in the text form: jansson
+ * would call them a syntax error (E0401) at the start of the string. Each run is reported once. */
+START_TEST(invalid_utf8_is_e0004) {
+    parsed p = parse("{\"id\": \"g\",\n \"name\": \"a\xED\xA0\x80" "b\xED\xBF\xBF\"}");
+    ck_assert_uint_eq(p.d->n, 2);
+    ck_diag(&p, 0, RS_E_BAD_UTF8, 2, 12, NULL);
+    ck_assert_str_eq(p.d->items[0].message, "invalid UTF-8 (byte 0xed)");
+    ck_diag(&p, 1, RS_E_BAD_UTF8, 2, 16, NULL);
+    ck_assert_ptr_null(p.f);
+    drop(&p);
+    static const char *const bad[] = {"\xC0\xAF", "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF",
+                                      "\xF4\x90\x80\x80", "\xFF", "\xE2\x82"};
+    for (size_t i = 0; i < RS_ARRAY_LEN(bad); i++) {
+        char text[64];
+        snprintf(text, sizeof text, "{\"id\": \"g\", \"name\": \"\xC3\xA9%s\"}", bad[i]);
+        p = parse(text);
+        ck_assert_uint_eq(p.d->n, 1);
+        ck_diag(&p, 0, RS_E_BAD_UTF8, 1, 23, NULL);
+        drop(&p);
+    }
+    /* After a byte order mark, and in a key. */
+    p = parse("\xEF\xBB\xBF{\"id\": \"g\", \"n\xED\xA0\x80\": 1}");
+    ck_assert_uint_eq(p.d->n, 1);
+    ck_diag(&p, 0, RS_E_BAD_UTF8, 1, 16, NULL);
+    drop(&p);
+}
+END_TEST
+
 START_TEST(numbers_out_of_range) {
     parsed p = parse("{\"id\": \"n\", \"name\": \"N\", \"conditions\": [{\"id\": 1, \"field\": \"a\", "
                      "\"op\": \"equals\", \"value\": 9007199254740993}, {\"id\": 2, \"field\": \"a\", "
@@ -321,6 +349,7 @@ static Suite *rule_json_suite(void) {
     tcase_add_test(errs, unknown_keys_and_operators);
     tcase_add_test(errs, group_level_errors);
     tcase_add_test(errs, numbers_out_of_range);
+    tcase_add_test(errs, invalid_utf8_is_e0004);
     suite_add_tcase(s, errs);
     return s;
 }

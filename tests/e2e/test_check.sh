@@ -44,6 +44,20 @@ contains "$T/err" "E0003"
 printf 'group "g" {\n  name "G\377\376"\n}\n' > "$T/utf8.rule"
 expect_exit 1 "$ROSTER" check "$T/utf8.rule" --schema "$S"
 contains "$T/err" "E0004"
+# An encoded surrogate (ED A0 80, U+D800) is not UTF-8 either, in every file kind: check and fmt
+# report it at its place and fmt prints nothing (it used to rewrite it as U+FFFD).
+printf 'group "g" {\n  name "G\355\240\200"\n}\n' > "$T/surrogate.rule"
+printf '{"id": "g",\n "name": "G\355\240\200"}\n' > "$T/surrogate.json"
+printf 'mapping "m" {\n  custom title = "G\355\240\200"\n}\n' > "$T/surrogate.map"
+for f in surrogate.rule:2:10 surrogate.json:2:12 surrogate.map:2:20; do
+  file=${f%%:*}
+  [ "$file" = surrogate.map ] && schema= || schema="--schema $S"
+  expect_exit 1 "$ROSTER" check "$T/$file" $schema
+  contains "$T/err" "$f: error[E0004]: invalid UTF-8 (byte 0xed)"
+  expect_exit 1 "$ROSTER" fmt "$T/$file"
+  contains "$T/err" "$f: error[E0004]"
+  [ -s "$T/out" ] && fail "fmt printed output for $file"
+done
 printf 'group "g" {\n  name "G"\n  where level at least 1\000\n}\n' > "$T/nul.rule"
 expect_exit 1 "$ROSTER" check "$T/nul.rule" --schema "$S"
 contains "$T/err" "E0005"
