@@ -216,6 +216,15 @@ static char *dup_string(const json_t *v, size_t *len) {
     return rs_strndup(json_string_value(v), *len);
 }
 
+/* A string the text form writes as a literal (an id, a name, a value, a list entry): it has the
+ * text form's length limit, so fmt --to text never writes a string `roster check` refuses. It is
+ * kept all the same, so checking goes on. */
+static char *read_literal(jr *r, const jval *n, size_t *len) {
+    char *s = dup_string(n->v, len);
+    if (*len > RS_MAX_STRING_BYTES) gp_string_too_long(r->d, r->src, n->span, *len);
+    return s;
+}
+
 /* A JSON number's exact spelling as a plain decimal ("1.5e2" -> "150"), or NULL when it is too
  * large or too small to write out. */
 static char *plain_decimal(const char *s, size_t len) {
@@ -279,7 +288,7 @@ static bool read_value(jr *r, const jval *n, ast_value *out) {
     memset(out, 0, sizeof *out);
     if (json_is_string(n->v)) {
         gp_str s;
-        s.s = dup_string(n->v, &s.len);
+        s.s = read_literal(r, n, &s.len);
         gp_value_string(out, &s, n->span);
         return true;
     }
@@ -318,7 +327,7 @@ static void strlist_item(jr *r, void *ctx, const jval *n) {
         return;
     }
     size_t len;
-    char *s = dup_string(n->v, &len);
+    char *s = read_literal(r, n, &len);
     ast_strlist_add(c->l, s, len, n->span);
 }
 
@@ -645,7 +654,7 @@ static bool read_id(jr *r, const jval *obj, const group_ctx *k, ast_group *g) {
         wrong_type(r, n, "a string");
         return false;
     }
-    g->id.s = dup_string(n->v, &g->id.len);
+    g->id.s = read_literal(r, n, &g->id.len);
     g->id.span = n->span;
     if (g->id.len == 0) {
         rs_diag *d = rs_diag_at(r->d, RS_E_EMPTY_GROUP_ID, r->src, n->span, "group id is empty");
@@ -662,7 +671,7 @@ static void missing_name(jr *r, const jval *obj, const ast_group *g) {
 
 static void read_name(jr *r, const jval *n, ast_group *g) {
     if (json_is_string(n->v)) {
-        g->name.s = dup_string(n->v, &g->name.len);
+        g->name.s = read_literal(r, n, &g->name.len);
         g->name.span = n->span;
     } else if (!json_is_null(n->v)) {
         wrong_type(r, n, "a string");

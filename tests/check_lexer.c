@@ -270,6 +270,37 @@ START_TEST(long_string_reported_once) {
 }
 END_TEST
 
+/* The limit counts the string's bytes, escapes as the bytes they stand for (as the JSON form
+ * counts them): 32768 x \u00e9 is 65536 bytes, at the limit; a surrogate pair is 4 bytes. */
+static lexed lex_escapes(const char *escape, size_t times, const char *tail) {
+    rs_sb sb = {0};
+    rs_sb_putc(&sb, '"');
+    for (size_t i = 0; i < times; i++) rs_sb_puts(&sb, escape);
+    rs_sb_printf(&sb, "%s\" y", tail);
+    lexed l = lex(sb.buf);
+    rs_sb_free(&sb);
+    return l;
+}
+
+START_TEST(string_limit_counts_decoded_bytes) {
+    lexed l = lex_escapes("\\u00e9", RS_MAX_STRING_BYTES / 2, "");
+    ck_assert_uint_eq(l.d->n, 0);
+    drop(&l);
+    l = lex_escapes("\\u00e9", RS_MAX_STRING_BYTES / 2, "z");
+    ck_assert_uint_eq(l.d->n, 1);
+    ck_diag(&l, 0, RS_E_STRING_TOO_LONG, 1, 1);
+    ck_assert_str_eq(l.d->items[0].message, "string is 65537 bytes long; the limit is 65536 bytes");
+    drop(&l);
+    l = lex_escapes("\\uD83D\\uDE00", RS_MAX_STRING_BYTES / 4, "");
+    ck_assert_uint_eq(l.d->n, 0);
+    drop(&l);
+    l = lex_escapes("\\u0001", RS_MAX_STRING_BYTES, "\\n");
+    ck_assert_uint_eq(l.d->n, 1);
+    ck_assert_str_eq(l.d->items[0].message, "string is 65537 bytes long; the limit is 65536 bytes");
+    drop(&l);
+}
+END_TEST
+
 START_TEST(bad_dates) {
     lexed l = lex("2026-02-30 2026-13-01 0000-01-01 2026-1-5 2024-02-29");
     ck_assert_uint_eq(l.d->n, 4);
@@ -345,6 +376,7 @@ static Suite *lexer_suite(void) {
     tcase_add_test(errs, unterminated_strings);
     tcase_add_test(errs, bad_escapes);
     tcase_add_test(errs, long_string_reported_once);
+    tcase_add_test(errs, string_limit_counts_decoded_bytes);
     tcase_add_test(errs, bad_dates);
     tcase_add_test(errs, numbers_out_of_range);
     tcase_add_test(errs, bad_characters);
