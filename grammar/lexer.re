@@ -655,7 +655,7 @@ static const char *token_name(int t) {
 }
 
 static void dump_token(rs_sb *out, int t, const RS_YYSTYPE *v) {
-    char date[11];
+    char date[RS_DATE_MAX];
     rs_sb_puts(out, token_name(t));
     switch (t) {
     case TK_GROUP: case TK_NAME: case TK_DEPARTMENTS: case TK_MATCH: case TK_WHERE:
