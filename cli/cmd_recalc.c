@@ -393,7 +393,7 @@ static void text_group(dry_view *v, const rs_dry_group *g, rs_sb *out) {
 }
 
 static void render_text(dry_view *v, rs_sb *out) {
-    char day[11];
+    char day[RS_DATE_MAX];
     rs_date_format(v->today, day);
     rs_sb_printf(out, "dry-run as of %s against %s", day, v->state);
     if (!v->dr->st) rs_sb_puts(out, " (not created yet: every member is added)");
@@ -426,7 +426,7 @@ static void json_group(dry_view *v, const rs_dry_group *g, rs_sb *out) {
 }
 
 static void render_json(dry_view *v, rs_sb *out) {
-    char day[11];
+    char day[RS_DATE_MAX];
     rs_date_format(v->today, day);
     rs_sb_printf(out, "{\"as_of\": \"%s\", \"state\": ", day);
     rs_sb_json_str(out, v->state, strlen(v->state));

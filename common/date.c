@@ -2,6 +2,7 @@
  * conversion works in 400-year eras shifted to start on March 1st, so leap days fall at the end of
  * each shifted year and need no special case. */
 #include "common/date.h"
+#include <stdio.h>
 #include <time.h>
 
 int32_t rs_days_from_civil(int y, unsigned m, unsigned d) {
@@ -14,15 +15,15 @@ int32_t rs_days_from_civil(int y, unsigned m, unsigned d) {
 }
 
 void rs_civil_from_days(int32_t days, int *y, unsigned *m, unsigned *d) {
-    int z = days + 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t z = (int64_t)days + 719468;  /* 64 bits, so every int32 day number converts */
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     unsigned mp = (5 * doy + 2) / 153;
     *d = doy - (153 * mp + 2) / 5 + 1;
     *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)yoe + era * 400 + (*m <= 2);
+    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
 }
 
 static unsigned days_in_month(int y, unsigned m) {
@@ -49,12 +50,22 @@ bool rs_date_parse(const char *s, size_t len, int32_t *days) {
     return true;
 }
 
-void rs_date_format(int32_t days, char out[11]) {
+/* Clamping the year here once printed today + 2 weeks from 9999-12-31 as 9999-01-14: a date that
+ * looks valid and is wrong. The sign of the expanded form cannot be mistaken for one. */
+static void format_expanded(int y, unsigned m, unsigned d, char out[RS_DATE_MAX]) {
+    unsigned a = y < 0 ? 0u - (unsigned)y : (unsigned)y;  /* at most 7 digits from an int32 day */
+    snprintf(out, RS_DATE_MAX, "%c%05u-%02u-%02u", y < 0 ? '-' : '+', a % 10000000u, m % 100u,
+             d % 100u);
+}
+
+void rs_date_format(int32_t days, char out[RS_DATE_MAX]) {
     int y;
     unsigned m, d;
     rs_civil_from_days(days, &y, &m, &d);
-    if (y < 0) y = 0;
-    if (y > 9999) y = 9999;
+    if (y < 1 || y > 9999) {
+        format_expanded(y, m, d, out);
+        return;
+    }
     out[0] = (char)('0' + y / 1000);
     out[1] = (char)('0' + y / 100 % 10);
     out[2] = (char)('0' + y / 10 % 10);

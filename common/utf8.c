@@ -60,6 +60,14 @@ size_t rs_utf8_validate(const char *s, size_t len) {
     return len;
 }
 
+size_t rs_utf8_bad_run(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = 0;
+    uint32_t cp;
+    while (n < len && u[n] >= 0x80 && rs_utf8_decode(u + n, len - n, &cp) == 0) n++;
+    return n;
+}
+
 size_t rs_utf8_count(const char *s, size_t len) {
     const unsigned char *u = (const unsigned char *)s;
     size_t count = 0, i = 0;

@@ -13,6 +13,9 @@ int rs_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 int rs_utf8_encode(uint32_t cp, char *out);
 /* Offset of the first invalid byte, or len when all of s is valid UTF-8. */
 size_t rs_utf8_validate(const char *s, size_t len);
+/* Length of the run of invalid bytes at s (bytes >= 0x80 that start no sequence rs_utf8_decode
+ * takes): what one "invalid UTF-8" diagnostic covers. 0 when s starts with a valid character. */
+size_t rs_utf8_bad_run(const char *s, size_t len);
 /* Number of code points in s[0..len) (invalid bytes count one each). */
 size_t rs_utf8_count(const char *s, size_t len);
 

@@ -290,7 +290,7 @@ static void disasm_operand(const rs_mapprog *p, const rs_mapins *in, rs_sb *out)
         if (k->type == MT_TEXT) rs_sb_rule_str(out, k->s, k->len);
         else if (k->type == MT_BOOL) rs_sb_puts(out, k->b ? "true" : "false");
         else if (k->type == MT_DATE) {
-            char d[11];
+            char d[RS_DATE_MAX];
             rs_date_format(k->day, d);
             rs_sb_puts(out, d);
         } else rs_sb_puts(out, k->s);

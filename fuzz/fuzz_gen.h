@@ -74,7 +74,7 @@ static inline int gen_option_set(const gen_field *f) {
 }
 
 static inline void gen_date(gen *g, rs_sb *sb, bool quoted) {
-    char ymd[11];
+    char ymd[RS_DATE_MAX];
     rs_date_format(g->base + (int32_t)gen_pick(g, 13) - 6, ymd);
     rs_sb_printf(sb, quoted ? "\"%s\"" : "%s", ymd);
 }
@@ -169,7 +169,7 @@ static inline rs_snapshot *gen_snapshot(gen *g) {
  * kind so that `is between` gets A <= B). */
 static inline void gen_rule_date(gen *g, bool today, int32_t rank, rs_sb *sb) {
     if (!today) {
-        char ymd[11];
+        char ymd[RS_DATE_MAX];
         rs_date_format(g->base + rank, ymd);
         rs_sb_puts(sb, ymd);
     } else if (rank == 0) {

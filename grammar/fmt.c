@@ -22,7 +22,7 @@ static void put_today(rs_sb *out, const ast_value *v) {
 }
 
 static void put_value(rs_sb *out, const ast_value *v, bool json) {
-    char date[11];
+    char date[RS_DATE_MAX];
     switch (v->kind) {
     case AST_VAL_STRING:
         if (json) rs_sb_json_str(out, v->str ? v->str : "", v->len);

@@ -130,6 +130,9 @@ bool gp_is_field_name(const char *s, size_t len);
 
 rs_diag *gp_error(rs_parser *p, rs_code code, rs_span span, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* E0003 for a string literal of len bytes (decoded): the one report of the limit that the text
+ * and the JSON form share. */
+void gp_string_too_long(rs_diags *diags, const rs_source *src, rs_span at, size_t len);
 
 void gp_group_begin(rs_parser *p, gp_str *id, rs_span id_span, rs_span kw_span);
 void gp_group_end(rs_parser *p, rs_span span, bool closed);

@@ -22,6 +22,11 @@
     re2c:yyfill:enable = 0;
     re2c:eof = 0;
     re2c:encoding:utf8 = 1;
+    // re2c's default takes the surrogates U+D800..U+DFFF for code points, so [^...] would match
+    // their encodings (ED A0..BF xx) and fmt would write them back as U+FFFD. With "fail" no class
+    // holds them and re2c refuses a rule that names one: bytes are valid here exactly when
+    // rs_utf8_decode takes them, and the rest go to bad_utf8_run (E0004).
+    re2c:encoding-policy = fail;
 
     // Whitespace: ASCII blanks, and the Unicode spaces that pasting from documents brings along.
     sp = [ \t\r\n\f\v\u00a0\u2000-\u200a\u202f\u3000\ufeff];
@@ -59,10 +64,7 @@ static void nul_run(rs_parser *p, const unsigned char *from) {
 /* Bytes that are not UTF-8: one diagnostic for the whole run, then they are skipped. */
 static void bad_utf8_run(rs_parser *p, const unsigned char *from) {
     rs_lexer *L = &p->lex;
-    uint32_t cp;
-    while (L->cur < L->lim && *L->cur >= 0x80 &&
-           rs_utf8_decode(L->cur, (size_t)(L->lim - L->cur), &cp) == 0)
-        L->cur++;
+    L->cur += rs_utf8_bad_run((const char *)L->cur, (size_t)(L->lim - L->cur));
     rs_diag *d = gp_error(p, RS_E_BAD_UTF8, tok_span(L, from, L->cur),
                           "invalid UTF-8 (byte 0x%02x)", *from);
     rs_diag_help(d, "save the file as UTF-8");
@@ -123,25 +125,10 @@ static uint32_t hex4(const unsigned char *s) {
     return v;
 }
 
-static void put_cp(rs_lexer *L, uint32_t cp) {
-    char u[4];
-    rs_sb_put(&L->sb, u, (size_t)rs_utf8_encode(cp, u));
-}
-
 static void bad_escape(rs_parser *p, const unsigned char *s, const char *what) {
     rs_diag *d = gp_error(p, RS_E_BAD_ESCAPE, tok_span(&p->lex, s, p->lex.cur), "%s", what);
     rs_diag_help(d, "the escapes are \\\", \\\\, \\n, \\t and \\uXXXX (a character above U+FFFF "
                     "as a surrogate pair \\uD83D\\uDE00)");
-}
-
-static void one_unit(rs_parser *p, const unsigned char *s) {
-    uint32_t cp = hex4(s + 2);
-    if (cp >= 0xD800 && cp <= 0xDFFF)
-        bad_escape(p, s, "lone surrogate in a \\u escape");
-    else if (cp == 0)
-        bad_escape(p, s, "\\u0000 is not allowed in a string");
-    else
-        put_cp(&p->lex, cp);
 }
 
 static void unterminated(rs_parser *p, const unsigned char *open, bool at_eof) {
@@ -152,12 +139,29 @@ static void unterminated(rs_parser *p, const unsigned char *open, bool at_eof) {
     if (at_eof) L->eof_damaged = true;
 }
 
-/* Appends a run of plain characters, up to the string length limit. */
+/* Appends bytes of the string up to the length limit; *total counts every byte, kept or not. */
 static void put_chars(rs_lexer *L, const unsigned char *s, size_t n, size_t *total) {
     *total += n;
     if (L->sb.len >= RS_MAX_STRING_BYTES) return;
     size_t room = RS_MAX_STRING_BYTES - L->sb.len;
     rs_sb_put(&L->sb, (const char *)s, n < room ? n : room);
+}
+
+/* An escaped character counts with its UTF-8 bytes, not its escape: the limit is on the string
+ * itself, as in the JSON form, whichever way fmt spells it. */
+static void put_cp(rs_lexer *L, uint32_t cp, size_t *total) {
+    unsigned char u[4];
+    put_chars(L, u, (size_t)rs_utf8_encode(cp, (char *)u), total);
+}
+
+static void one_unit(rs_parser *p, const unsigned char *s, size_t *total) {
+    uint32_t cp = hex4(s + 2);
+    if (cp >= 0xD800 && cp <= 0xDFFF)
+        bad_escape(p, s, "lone surrogate in a \\u escape");
+    else if (cp == 0)
+        bad_escape(p, s, "\\u0000 is not allowed in a string");
+    else
+        put_cp(&p->lex, cp, total);
 }
 
 static int string(rs_parser *p, RS_YYSTYPE *lval, rs_span *loc) {
@@ -180,12 +184,10 @@ static int string(rs_parser *p, RS_YYSTYPE *lval, rs_span *loc) {
             "\\t"               { put_chars(L, (const unsigned char *)"\t", 1, &total); continue; }
             "\\u" [dD] [89abAB] hex{2} "\\u" [dD] [c-fC-F] hex{2} {
                 uint32_t hi = hex4(s + 2), lo = hex4(s + 8);
-                total += 4;
-                if (L->sb.len < RS_MAX_STRING_BYTES)
-                    put_cp(L, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+                put_cp(L, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), &total);
                 continue;
             }
-            "\\u" hex{4}        { total += 3; one_unit(p, s); continue; }
+            "\\u" hex{4}        { one_unit(p, s, &total); continue; }
             "\\" [^\n\x00]?     { bad_escape(p, s, "unknown escape sequence in a string"); continue; }
             [^"\\\r\n\x00]+     { put_chars(L, s, (size_t)(L->cur - s), &total); continue; }
             "\r"                { put_chars(L, s, 1, &total); continue; }
@@ -193,12 +195,8 @@ static int string(rs_parser *p, RS_YYSTYPE *lval, rs_span *loc) {
             *                   { bad_utf8_run(p, s); continue; }
         */
     }
-    if (total > RS_MAX_STRING_BYTES) {
-        rs_diag *d = gp_error(p, RS_E_STRING_TOO_LONG, tok_span(L, open, open + 1),
-                              "string is %zu bytes long; the limit is %u bytes", total,
-                              RS_MAX_STRING_BYTES);
-        rs_diag_help(d, "rule strings hold ids and names; long data belongs in the snapshot");
-    }
+    if (total > RS_MAX_STRING_BYTES)
+        gp_string_too_long(p->diags, p->src, tok_span(L, open, open + 1), total);
     lval->str.len = L->sb.len;
     lval->str.s = rs_strndup(L->sb.buf ? L->sb.buf : "", L->sb.len);
     *loc = tok_span(L, open, L->cur);
@@ -657,7 +655,7 @@ static const char *token_name(int t) {
 }
 
 static void dump_token(rs_sb *out, int t, const RS_YYSTYPE *v) {
-    char date[11];
+    char date[RS_DATE_MAX];
     rs_sb_puts(out, token_name(t));
     switch (t) {
     case TK_GROUP: case TK_NAME: case TK_DEPARTMENTS: case TK_MATCH: case TK_WHERE:

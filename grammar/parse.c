@@ -21,6 +21,14 @@ rs_diag *gp_error(rs_parser *p, rs_code code, rs_span span, const char *fmt, ...
     return dg;
 }
 
+void gp_string_too_long(rs_diags *diags, const rs_source *src, rs_span at, size_t len) {
+    if (!diags) return;
+    rs_diag *d = rs_diag_at(diags, RS_E_STRING_TOO_LONG, src, at,
+                            "string is %zu bytes long; the limit is %u bytes", len,
+                            RS_MAX_STRING_BYTES);
+    rs_diag_help(d, "rule strings hold ids and names; long data belongs in the snapshot");
+}
+
 static void line_col(const rs_parser *p, rs_span at, uint32_t *line, uint32_t *col) {
     rs_source_position(p->src, at.start, line, col);
 }

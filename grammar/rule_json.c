@@ -15,6 +15,7 @@
 #include "parser.h"
 #include "grammar/grammar.h"
 #include "common/suggest.h"
+#include "common/utf8.h"
 #include "common/util.h"
 
 /* ---- the locator: spans of values in valid JSON text ---- */
@@ -215,6 +216,15 @@ static char *dup_string(const json_t *v, size_t *len) {
     return rs_strndup(json_string_value(v), *len);
 }
 
+/* A string the text form writes as a literal (an id, a name, a value, a list entry): it has the
+ * text form's length limit, so fmt --to text never writes a string `roster check` refuses. It is
+ * kept all the same, so checking goes on. */
+static char *read_literal(jr *r, const jval *n, size_t *len) {
+    char *s = dup_string(n->v, len);
+    if (*len > RS_MAX_STRING_BYTES) gp_string_too_long(r->d, r->src, n->span, *len);
+    return s;
+}
+
 /* A JSON number's exact spelling as a plain decimal ("1.5e2" -> "150"), or NULL when it is too
  * large or too small to write out. */
 static char *plain_decimal(const char *s, size_t len) {
@@ -278,7 +288,7 @@ static bool read_value(jr *r, const jval *n, ast_value *out) {
     memset(out, 0, sizeof *out);
     if (json_is_string(n->v)) {
         gp_str s;
-        s.s = dup_string(n->v, &s.len);
+        s.s = read_literal(r, n, &s.len);
         gp_value_string(out, &s, n->span);
         return true;
     }
@@ -317,7 +327,7 @@ static void strlist_item(jr *r, void *ctx, const jval *n) {
         return;
     }
     size_t len;
-    char *s = dup_string(n->v, &len);
+    char *s = read_literal(r, n, &len);
     ast_strlist_add(c->l, s, len, n->span);
 }
 
@@ -644,7 +654,7 @@ static bool read_id(jr *r, const jval *obj, const group_ctx *k, ast_group *g) {
         wrong_type(r, n, "a string");
         return false;
     }
-    g->id.s = dup_string(n->v, &g->id.len);
+    g->id.s = read_literal(r, n, &g->id.len);
     g->id.span = n->span;
     if (g->id.len == 0) {
         rs_diag *d = rs_diag_at(r->d, RS_E_EMPTY_GROUP_ID, r->src, n->span, "group id is empty");
@@ -661,7 +671,7 @@ static void missing_name(jr *r, const jval *obj, const ast_group *g) {
 
 static void read_name(jr *r, const jval *n, ast_group *g) {
     if (json_is_string(n->v)) {
-        g->name.s = dup_string(n->v, &g->name.len);
+        g->name.s = read_literal(r, n, &g->name.len);
         g->name.span = n->span;
     } else if (!json_is_null(n->v)) {
         wrong_type(r, n, "a string");
@@ -729,6 +739,25 @@ static void read_group(jr *r, void *ctx, const jval *obj) {
 
 /* ---- the top level ---- */
 
+/* Bytes that are not UTF-8 are E0004 at their own line and column, each run once, as in rule text
+ * (jansson would call them a syntax error at the start of their string). rs_utf8_decode decides,
+ * as for the lexer: surrogates, overlong forms and code points past U+10FFFF are refused. */
+static bool check_utf8(jr *r) {
+    bool ok = true;
+    size_t i = r->bom;
+    for (;;) {
+        i += rs_utf8_validate(r->t + i, r->len - i);
+        if (i >= r->len) return ok;
+        size_t n = rs_utf8_bad_run(r->t + i, r->len - i);
+        rs_span at = rs_span_make((uint32_t)i, (uint32_t)(i + n));
+        rs_diag *d = rs_diag_at(r->d, RS_E_BAD_UTF8, r->src, at, "invalid UTF-8 (byte 0x%02x)",
+                                (unsigned char)r->t[i]);
+        rs_diag_help(d, "save the file as UTF-8");
+        i += n;
+        ok = false;
+    }
+}
+
 /* jansson reports the line and the column (in characters) of the offending token's last
  * character, and the byte offset just past it. */
 static void syntax_error(jr *r, const json_error_t *e) {
@@ -787,6 +816,7 @@ ast_file *rs_parse_json(rs_source *src, rs_diags *diags) {
     }
     jr r = {src, diags, src->text, src->len, 0};
     if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) r.bom = 3;
+    if (!check_utf8(&r)) return NULL;
     json_error_t e;
     json_t *root = json_loadb(src->text + r.bom, src->len - r.bom,
                               JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL | JSON_DECODE_ANY, &e);

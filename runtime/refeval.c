@@ -381,7 +381,7 @@ static void put_number(rs_sb *out, double x) {
 }
 
 static void put_day(rs_sb *out, int32_t day, bool json) {
-    char buf[11];
+    char buf[RS_DATE_MAX];
     rs_date_format(day, buf);
     if (json) rs_sb_json_str(out, buf, strlen(buf));
     else rs_sb_puts(out, buf);

@@ -452,7 +452,7 @@ int rs_state_add_run(rs_state *st, const rs_srun *run) {
                       "groups_pruned, adds, removes) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), "
                       "?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return fail(st, "recording the run");
-    char day[11];
+    char day[RS_DATE_MAX];
     rs_date_format(run->as_of, day);
     sqlite3_bind_text(q, 1, day, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 2, to_i64(run->snapshot_fp));

@@ -18,6 +18,12 @@ START_TEST(utf8_rejects_invalid) {
     ck_assert_uint_eq(rs_utf8_validate("\xF4\x90\x80\x80", 4), 0);  /* > U+10FFFF */
     ck_assert_uint_eq(rs_utf8_validate("x\xE2\x82", 3), 1);         /* truncated */
     ck_assert_uint_eq(rs_utf8_count("a\xC3\xA9z", 4), 3);
+    /* A run of invalid bytes ends at ASCII or at the next valid character. */
+    ck_assert_uint_eq(rs_utf8_bad_run("\xED\xA0\x80z", 4), 3);
+    ck_assert_uint_eq(rs_utf8_bad_run("\xC0\xAF\xC3\xA9", 4), 2);
+    ck_assert_uint_eq(rs_utf8_bad_run("\xF4\x90\x80\x80", 4), 4);
+    ck_assert_uint_eq(rs_utf8_bad_run("\xC3\xA9", 2), 0);
+    ck_assert_uint_eq(rs_utf8_bad_run("a\xFF", 2), 0);
 }
 END_TEST
 
@@ -45,7 +51,7 @@ START_TEST(dates_round_trip) {
     ck_assert(rs_date_parse("1970-01-01", 10, &d));
     ck_assert_int_eq(d, 0);
     ck_assert(rs_date_parse("2024-02-29", 10, &d));
-    char buf[11];
+    char buf[RS_DATE_MAX];
     rs_date_format(d, buf);
     ck_assert_str_eq(buf, "2024-02-29");
     ck_assert(!rs_date_parse("2026-02-29", 10, &d));
@@ -59,6 +65,33 @@ START_TEST(dates_round_trip) {
         rs_civil_from_days(day, &y, &m, &dd);
         ck_assert_int_eq(rs_days_from_civil(y, m, dd), day);
     }
+}
+END_TEST
+
+/* Days outside years 0001-9999 (today + an offset can reach them) print as ISO 8601 expanded
+ * years, signed and at least five digits, never as a clamped date that looks in range. */
+static void ck_day(int y, unsigned m, unsigned d, int32_t offset, const char *want) {
+    char buf[RS_DATE_MAX];
+    rs_date_format(rs_days_from_civil(y, m, d) + offset, buf);
+    ck_assert_str_eq(buf, want);
+}
+
+START_TEST(dates_format_at_the_edges) {
+    ck_day(1, 1, 1, 0, "0001-01-01");
+    ck_day(1, 1, 1, -1, "+00000-12-31");
+    ck_day(1, 1, 1, -366, "+00000-01-01");   /* year 0 (1 BC) is a leap year */
+    ck_day(1, 1, 1, -367, "-00001-12-31");
+    ck_day(9999, 12, 31, 0, "9999-12-31");
+    ck_day(9999, 12, 31, 1, "+10000-01-01");
+    ck_day(9999, 12, 31, 14, "+10000-01-14");
+    ck_day(9999, 12, 31, 3650000, "+19993-05-11");
+    ck_day(1, 1, 1, -3650000, "-09993-08-23");
+    /* Every day number has a spelling that fits RS_DATE_MAX. */
+    char buf[RS_DATE_MAX];
+    rs_date_format(INT32_MAX, buf);
+    ck_assert_str_eq(buf, "+5881580-07-11");
+    rs_date_format(INT32_MIN, buf);
+    ck_assert_str_eq(buf, "-5877641-06-23");
 }
 END_TEST
 
@@ -233,6 +266,7 @@ static Suite *common_suite(void) {
     tcase_add_test(tc, utf8_rejects_invalid);
     tcase_add_test(tc, casefold_simple);
     tcase_add_test(tc, dates_round_trip);
+    tcase_add_test(tc, dates_format_at_the_edges);
     tcase_add_test(tc, strbuf_escapes);
     tcase_add_test(tc, diag_positions_and_render);
     tcase_add_test(tc, diag_columns_count_code_points);

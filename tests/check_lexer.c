@@ -188,6 +188,48 @@ START_TEST(bad_utf8_once_per_run) {
 }
 END_TEST
 
+/* The lexer's idea of UTF-8 is rs_utf8_decode's: an encoded surrogate (ED A0..BF xx), an overlong
+ * form or a code point past U+10FFFF is E0004 wherever it is, never a character that fmt would
+ * rewrite as U+FFFD. */
+static void ck_bad_everywhere(const char *bytes) {
+    char text[64];
+    snprintf(text, sizeof text, "\"a%sb\"", bytes);
+    lexed l = lex(text);
+    ck_assert_msg(l.d->n == 1 && strcmp(l.tokens, "STRING(\"ab\")") == 0,
+                  "in a string: %zu diagnostics, tokens %s", l.d->n, l.tokens);
+    ck_diag(&l, 0, RS_E_BAD_UTF8, 1, 3);
+    drop(&l);
+    snprintf(text, sizeof text, "x # a%sb\ny", bytes);
+    l = lex(text);
+    ck_assert_uint_eq(l.d->n, 1);
+    ck_diag(&l, 0, RS_E_BAD_UTF8, 1, 6);
+    drop(&l);
+    snprintf(text, sizeof text, "a %s b", bytes);
+    l = lex(text);
+    ck_assert_str_eq(l.tokens, "IDENT(a) IDENT(b)");
+    ck_assert_uint_eq(l.d->n, 1);
+    ck_diag(&l, 0, RS_E_BAD_UTF8, 1, 3);
+    drop(&l);
+}
+
+START_TEST(surrogates_and_overlong_forms) {
+    char bytes[4] = {'\xED', 0, 0, 0};
+    for (int b = 0xA0; b <= 0xBF; b++)
+        for (int c = 0x80; c <= 0xBF; c++) {
+            bytes[1] = (char)b;
+            bytes[2] = (char)c;
+            ck_bad_everywhere(bytes);
+        }
+    static const char *const others[] = {"\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF",
+                                         "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF",
+                                         "\xF4\x90\x80\x80", "\xF5\x80\x80\x80"};
+    for (size_t i = 0; i < RS_ARRAY_LEN(others); i++) ck_bad_everywhere(others[i]);
+    /* The neighbours of the surrogates and the last code point are characters. */
+    ck_tokens("\"\xED\x9F\xBF \xEE\x80\x80 \xF4\x8F\xBF\xBF\"",
+              "STRING(\"\xED\x9F\xBF \xEE\x80\x80 \xF4\x8F\xBF\xBF\")");
+}
+END_TEST
+
 START_TEST(unterminated_strings) {
     lexed l = lex("name \"abc\n1: x");
     ck_assert_str_eq(l.tokens, "NAME(name) STRING(\"abc\") LABEL(1) IDENT(x)");
@@ -225,6 +267,37 @@ START_TEST(long_string_reported_once) {
     ck_assert_ptr_nonnull(strstr(l.tokens, "IDENT(y)"));
     drop(&l);
     free(text);
+}
+END_TEST
+
+/* The limit counts the string's bytes, escapes as the bytes they stand for (as the JSON form
+ * counts them): 32768 x \u00e9 is 65536 bytes, at the limit; a surrogate pair is 4 bytes. */
+static lexed lex_escapes(const char *escape, size_t times, const char *tail) {
+    rs_sb sb = {0};
+    rs_sb_putc(&sb, '"');
+    for (size_t i = 0; i < times; i++) rs_sb_puts(&sb, escape);
+    rs_sb_printf(&sb, "%s\" y", tail);
+    lexed l = lex(sb.buf);
+    rs_sb_free(&sb);
+    return l;
+}
+
+START_TEST(string_limit_counts_decoded_bytes) {
+    lexed l = lex_escapes("\\u00e9", RS_MAX_STRING_BYTES / 2, "");
+    ck_assert_uint_eq(l.d->n, 0);
+    drop(&l);
+    l = lex_escapes("\\u00e9", RS_MAX_STRING_BYTES / 2, "z");
+    ck_assert_uint_eq(l.d->n, 1);
+    ck_diag(&l, 0, RS_E_STRING_TOO_LONG, 1, 1);
+    ck_assert_str_eq(l.d->items[0].message, "string is 65537 bytes long; the limit is 65536 bytes");
+    drop(&l);
+    l = lex_escapes("\\uD83D\\uDE00", RS_MAX_STRING_BYTES / 4, "");
+    ck_assert_uint_eq(l.d->n, 0);
+    drop(&l);
+    l = lex_escapes("\\u0001", RS_MAX_STRING_BYTES, "\\n");
+    ck_assert_uint_eq(l.d->n, 1);
+    ck_assert_str_eq(l.d->items[0].message, "string is 65537 bytes long; the limit is 65536 bytes");
+    drop(&l);
 }
 END_TEST
 
@@ -299,9 +372,11 @@ static Suite *lexer_suite(void) {
     TCase *errs = tcase_create("diagnostics");
     tcase_add_test(errs, nul_byte_is_an_error);
     tcase_add_test(errs, bad_utf8_once_per_run);
+    tcase_add_test(errs, surrogates_and_overlong_forms);
     tcase_add_test(errs, unterminated_strings);
     tcase_add_test(errs, bad_escapes);
     tcase_add_test(errs, long_string_reported_once);
+    tcase_add_test(errs, string_limit_counts_decoded_bytes);
     tcase_add_test(errs, bad_dates);
     tcase_add_test(errs, numbers_out_of_range);
     tcase_add_test(errs, bad_characters);

@@ -392,6 +392,24 @@ START_TEST(test_syntax_help) {
 }
 END_TEST
 
+/* Mapping files go through the rule lexer: an encoded surrogate or an overlong form in a string or
+ * a comment is E0004 at its place, not a character fmt would rewrite as U+FFFD. */
+START_TEST(test_bad_utf8) {
+    static const char *const bad[] = {"\xED\xA0\x80", "\xED\xBF\xBF", "\xC0\xAF", "\xE0\x9F\xBF"};
+    for (size_t i = 0; i < RS_ARRAY_LEN(bad); i++) {
+        rs_sb sb = {0};
+        rs_sb_printf(&sb, HEAD "  custom title = concat(id, \"<%s>\") # %s!\n}\n", bad[i], bad[i]);
+        run r = check_text(sb.buf);
+        expect_at(&r, RS_E_BAD_UTF8, bad[i]);
+        size_t n = 0;
+        for (size_t k = 0; k < r.d->n; k++) n += r.d->items[k].code == RS_E_BAD_UTF8;
+        ck_assert_uint_eq(n, 2);
+        drop(&r);
+        rs_sb_free(&sb);
+    }
+}
+END_TEST
+
 START_TEST(test_too_deep) {
     rs_sb sb = {0};
     rs_sb_puts(&sb, HEAD "  custom title = ");
@@ -518,6 +536,7 @@ static Suite *map_suite(void) {
     tcase_add_test(tc, test_fmt_builtin_round_trip);
     tcase_add_test(tc, test_syntax_help);
     tcase_add_test(tc, test_too_deep);
+    tcase_add_test(tc, test_bad_utf8);
     suite_add_tcase(s, tc);
     tc = tcase_create("robust");
     tcase_set_timeout(tc, 120);

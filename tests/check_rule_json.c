@@ -276,6 +276,98 @@ START_TEST(group_level_errors) {
 }
 END_TEST
 
+/* Bytes that are not UTF-8 are E0004 at their own line and column, as in the text form: jansson
+ * would call them a syntax error (E0401) at the start of the string. Each run is reported once. */
+START_TEST(invalid_utf8_is_e0004) {
+    parsed p = parse("{\"id\": \"g\",\n \"name\": \"a\xED\xA0\x80" "b\xED\xBF\xBF\"}");
+    ck_assert_uint_eq(p.d->n, 2);
+    ck_diag(&p, 0, RS_E_BAD_UTF8, 2, 12, NULL);
+    ck_assert_str_eq(p.d->items[0].message, "invalid UTF-8 (byte 0xed)");
+    ck_diag(&p, 1, RS_E_BAD_UTF8, 2, 16, NULL);
+    ck_assert_ptr_null(p.f);
+    drop(&p);
+    static const char *const bad[] = {"\xC0\xAF", "\xE0\x9F\xBF", "\xF0\x8F\xBF\xBF",
+                                      "\xF4\x90\x80\x80", "\xFF", "\xE2\x82"};
+    for (size_t i = 0; i < RS_ARRAY_LEN(bad); i++) {
+        char text[64];
+        snprintf(text, sizeof text, "{\"id\": \"g\", \"name\": \"\xC3\xA9%s\"}", bad[i]);
+        p = parse(text);
+        ck_assert_uint_eq(p.d->n, 1);
+        ck_diag(&p, 0, RS_E_BAD_UTF8, 1, 23, NULL);
+        drop(&p);
+    }
+    /* After a byte order mark, and in a key. */
+    p = parse("\xEF\xBB\xBF{\"id\": \"g\", \"n\xED\xA0\x80\": 1}");
+    ck_assert_uint_eq(p.d->n, 1);
+    ck_diag(&p, 0, RS_E_BAD_UTF8, 1, 16, NULL);
+    drop(&p);
+}
+END_TEST
+
+/* JSON text of one group whose strings are "short", and one string of n bytes (a run of `fill`, a
+ * byte below 0x20 written \u00XX) in the place named by `where`. */
+static char *group_with_long_string(const char *where, size_t n, char fill) {
+    rs_sb big = {0}, sb = {0};
+    rs_sb_putc(&big, '"');
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)fill < 0x20) rs_sb_printf(&big, "\\u%04x", fill);
+        else rs_sb_putc(&big, fill);
+    }
+    rs_sb_putc(&big, '"');
+    const char *id = strcmp(where, "id") == 0 ? big.buf : "\"g\"";
+    const char *name = strcmp(where, "name") == 0 ? big.buf : "\"G\"";
+    const char *dept = strcmp(where, "departments") == 0 ? big.buf : "\"D1\"";
+    const char *value = strcmp(where, "value") == 0 ? big.buf : "\"a\"";
+    const char *allow = strcmp(where, "allow") == 0 ? big.buf : "\"u1\"";
+    rs_sb_printf(&sb, "{\"id\": %s, \"name\": %s, \"departments\": {\"ids\": [%s]},\n"
+                      " \"conditions\": [{\"id\": 1, \"field\": \"city\", \"op\": \"equals\", "
+                      "\"value\": %s}],\n \"allow\": [\"u0\", %s]}",
+                 id, name, dept, value, allow);
+    rs_sb_free(&big);
+    return rs_sb_take(&sb);
+}
+
+/* One limit for a string in both forms (RS_MAX_STRING_BYTES, E0003 at the string with its JSON
+ * path): fmt --to text never writes a string the text form refuses. */
+START_TEST(string_length_limit) {
+    static const struct {
+        const char *where, *path;
+        uint32_t line, col;
+    } places[] = {{"id", "id", 1, 8},
+                  {"name", "name", 1, 21},
+                  {"departments", "departments.ids[0]", 1, 50},
+                  {"value", "conditions[0].value", 2, 69},
+                  {"allow", "allow[1]", 3, 18}};
+    for (size_t i = 0; i < RS_ARRAY_LEN(places); i++) {
+        char *text = group_with_long_string(places[i].where, RS_MAX_STRING_BYTES + 1, 'x');
+        parsed p = parse(text);
+        ck_assert_msg(p.d->n == 1, "%s: %zu diagnostics", places[i].where, p.d->n);
+        ck_diag(&p, 0, RS_E_STRING_TOO_LONG, places[i].line, places[i].col, places[i].path);
+        ck_assert_str_eq(p.d->items[0].message, "string is 65537 bytes long; the limit is 65536 bytes");
+        drop(&p);
+        free(text);
+    }
+    /* At the limit, in every place: read, written as text, and read back from text unchanged; also
+     * when the bytes are control characters that the text form writes as \u00XX escapes. */
+    static const char fills[] = {'x', '\x01'};
+    for (size_t f = 0; f < RS_ARRAY_LEN(fills); f++)
+        for (size_t i = 0; i < RS_ARRAY_LEN(places); i++) {
+            char *text = group_with_long_string(places[i].where, RS_MAX_STRING_BYTES, fills[f]);
+            parsed p = parse(text);
+            ck_clean(&p);
+            rs_sb out = {0};
+            rs_fmt_text(p.f, &out);
+            parsed t = parse_as(out.buf, false);
+            ck_clean(&t);
+            ck_assert(ast_file_equal(p.f, t.f));
+            drop(&t);
+            drop(&p);
+            rs_sb_free(&out);
+            free(text);
+        }
+}
+END_TEST
+
 START_TEST(numbers_out_of_range) {
     parsed p = parse("{\"id\": \"n\", \"name\": \"N\", \"conditions\": [{\"id\": 1, \"field\": \"a\", "
                      "\"op\": \"equals\", \"value\": 9007199254740993}, {\"id\": 2, \"field\": \"a\", "
@@ -321,6 +413,8 @@ static Suite *rule_json_suite(void) {
     tcase_add_test(errs, unknown_keys_and_operators);
     tcase_add_test(errs, group_level_errors);
     tcase_add_test(errs, numbers_out_of_range);
+    tcase_add_test(errs, invalid_utf8_is_e0004);
+    tcase_add_test(errs, string_length_limit);
     suite_add_tcase(s, errs);
     return s;
 }

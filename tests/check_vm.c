@@ -414,7 +414,7 @@ typedef struct rorg {
 static void put_number_json(rs_sb *sb, double x) { rs_sb_printf(sb, "%.17g", x); }
 
 static void put_day_text(rs_sb *sb, int32_t day) {
-    char buf[11];
+    char buf[RS_DATE_MAX];
     rs_date_format(day, buf);
     rs_sb_puts(sb, buf);
 }

@@ -41,9 +41,38 @@ contains "$T/err" "E0001"
 python3 -c 'print("group \"g\" {\n  name \"" + "x" * 100000 + "\"\n}")' > "$T/longstr.rule"
 expect_exit 1 timeout 10 "$ROSTER" check "$T/longstr.rule" --schema "$S"
 contains "$T/err" "E0003"
+# The JSON form has the same limit (65536 bytes), so fmt --to text never writes a file check refuses.
+for n in 65536 65537; do
+  python3 -c 'import sys; print("{\"id\": \"g\", \"name\": \"G\",\n \"allow\": [\"" + "u" * int(sys.argv[1]) + "\"]}")' "$n" > "$T/long-$n.json"
+done
+expect_exit 1 "$ROSTER" check "$T/long-65537.json" --schema "$S"
+contains "$T/err" "long-65537.json:2:12: error[E0003]: string is 65537 bytes long; the limit is 65536 bytes (at allow[0])"
+expect_exit 1 "$ROSTER" fmt "$T/long-65537.json" --to text
+contains "$T/err" "error[E0003]"
+[ -s "$T/out" ] && fail "fmt printed output for a string over the limit"
+expect_exit 0 "$ROSTER" check "$T/long-65536.json" --schema "$S"
+expect_exit 0 "$ROSTER" fmt "$T/long-65536.json" --to json; cp "$T/out" "$T/canon-65536.json"
+expect_exit 0 "$ROSTER" fmt "$T/long-65536.json" --to text; cp "$T/out" "$T/long-65536.rule"
+expect_exit 0 "$ROSTER" check "$T/long-65536.rule" --schema "$S"
+expect_exit 0 "$ROSTER" fmt "$T/long-65536.rule" --to json
+cmp -s "$T/out" "$T/canon-65536.json" || fail "a string at the limit does not round-trip through text"
 printf 'group "g" {\n  name "G\377\376"\n}\n' > "$T/utf8.rule"
 expect_exit 1 "$ROSTER" check "$T/utf8.rule" --schema "$S"
 contains "$T/err" "E0004"
+# An encoded surrogate (ED A0 80, U+D800) is not UTF-8 either, in every file kind: check and fmt
+# report it at its place and fmt prints nothing (it used to rewrite it as U+FFFD).
+printf 'group "g" {\n  name "G\355\240\200"\n}\n' > "$T/surrogate.rule"
+printf '{"id": "g",\n "name": "G\355\240\200"}\n' > "$T/surrogate.json"
+printf 'mapping "m" {\n  custom title = "G\355\240\200"\n}\n' > "$T/surrogate.map"
+for f in surrogate.rule:2:10 surrogate.json:2:12 surrogate.map:2:20; do
+  file=${f%%:*}
+  [ "$file" = surrogate.map ] && schema= || schema="--schema $S"
+  expect_exit 1 "$ROSTER" check "$T/$file" $schema
+  contains "$T/err" "$f: error[E0004]: invalid UTF-8 (byte 0xed)"
+  expect_exit 1 "$ROSTER" fmt "$T/$file"
+  contains "$T/err" "$f: error[E0004]"
+  [ -s "$T/out" ] && fail "fmt printed output for $file"
+done
 printf 'group "g" {\n  name "G"\n  where level at least 1\000\n}\n' > "$T/nul.rule"
 expect_exit 1 "$ROSTER" check "$T/nul.rule" --schema "$S"
 contains "$T/err" "E0005"
