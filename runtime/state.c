@@ -11,6 +11,7 @@
 #include "common/date.h"
 #include "common/util.h"
 #include "runtime/bitmap.h"
+#include "runtime/db.h"
 
 /* Prepared once per open, in this order. */
 enum {
@@ -33,8 +34,10 @@ static const char *const query_sql[Q_COUNT] = {
     [Q_UNIVERSE_GET] = "SELECT count, ids FROM universes WHERE id = ?1",
 };
 
-static const char schema_sql[] =
-    "CREATE TABLE schema_version (version INTEGER NOT NULL);\n"
+/* The membership component's migrations (runtime/db.h): steps[v] takes it from version v to v + 1.
+ * Released steps are never edited; a change of the tables is a new step at the end. */
+static const char *const membership_steps[] = {
+    /* 0 -> 1: the tables */
     "CREATE TABLE universes (\n"
     "  id INTEGER PRIMARY KEY,\n"
     "  hash INTEGER NOT NULL,        -- 64-bit hash of the ids\n"
@@ -63,13 +66,16 @@ static const char schema_sql[] =
     "  groups_pruned INTEGER NOT NULL,\n"
     "  adds INTEGER NOT NULL,\n"
     "  removes INTEGER NOT NULL\n"
-    ");\n";
+    ");\n",
+};
+
+static const rs_db_component membership = {"membership", membership_steps, RS_STATE_VERSION};
+_Static_assert(sizeof membership_steps / sizeof membership_steps[0] == RS_STATE_VERSION,
+               "RS_STATE_VERSION is the number of membership migrations");
 
 struct rs_state {
-    sqlite3 *db;
-    char *path;
-    rs_diags *diags;
-    bool readonly, in_tx;
+    rs_db *conn;
+    sqlite3 *db;               /* conn's handle, for this file's statements */
     sqlite3_stmt *q[Q_COUNT];
     rs_sb blob;                /* reused encoding buffer */
 };
@@ -87,86 +93,9 @@ static uint64_t from_i64(int64_t v) {
     return r;
 }
 
-static int fail(rs_state *st, const char *what) {
-    rs_diag *dg = rs_diag_file(st->diags, RS_E_STATE_DB, st->path, 0, 0, "%s: %s", what,
-                               st->db ? sqlite3_errmsg(st->db) : "cannot open");
-    int ext = st->db ? sqlite3_extended_errcode(st->db) : 0;
-    if (dg && ext == SQLITE_READONLY_ROLLBACK)
-        rs_diag_help(dg, "a recalculation was interrupted and this process may not write the database to roll it "
-                         "back; the next `roster recalc` (or any reader with write access) does");
-    else if (dg && (ext & 0xff) == SQLITE_BUSY)
-        rs_diag_help(dg, "another roster process is writing this database");
-    return -1;
-}
-
-static int fail_msg(rs_state *st, const char *msg) {
-    rs_diag_file(st->diags, RS_E_STATE_DB, st->path, 0, 0, "%s", msg);
-    return -1;
-}
-
-static int exec(rs_state *st, const char *sql) {
-    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK) return fail(st, sql);
-    return 0;
-}
-
-/* One integer from a query, or -1 with *found false when it returns no row. */
-static int query_int(rs_state *st, const char *sql, int64_t *v, bool *found) {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) return fail(st, "reading the schema");
-    int rc = sqlite3_step(q);
-    *found = rc == SQLITE_ROW;
-    if (*found) *v = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail(st, "reading the schema");
-    return 0;
-}
-
-/* A new database gets its tables; an existing one must be ours and not newer than this build. */
-static int check_schema(rs_state *st, bool *empty) {
-    int64_t ntables = 0, version = 0;
-    bool found;
-    TRY(query_int(st, "SELECT count(*) FROM sqlite_master", &ntables, &found));
-    *empty = ntables == 0;
-    if (*empty) {
-        if (st->readonly) return 0;
-        TRY(exec(st, "BEGIN IMMEDIATE"));
-        sqlite3_stmt *q;
-        int rc = sqlite3_exec(st->db, schema_sql, NULL, NULL, NULL);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_prepare_v2(st->db, "INSERT INTO schema_version VALUES (?1)", -1, &q, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int(q, 1, RS_STATE_VERSION);
-            rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-            sqlite3_finalize(q);
-        }
-        if (rc != SQLITE_OK) {
-            fail(st, "creating the tables");
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            return -1;
-        }
-        *empty = false;
-        return exec(st, "COMMIT");
-    }
-    TRY(query_int(st, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
-                  &ntables, &found));
-    if (ntables == 0) return fail_msg(st, "not a roster state database (no schema_version table)");
-    TRY(query_int(st, "SELECT max(version) FROM schema_version", &version, &found));
-    if (version > RS_STATE_VERSION) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "state database schema version %lld is newer than this roster's (%d)",
-                 (long long)version, RS_STATE_VERSION);
-        return fail_msg(st, msg);
-    }
-    if (version < 1) return fail_msg(st, "state database with an invalid schema version");
-    return 0;
-}
-
-/* The state holds who belongs to which group: readable by its owner only. SQLite's journal copies
- * the database file's permissions. */
-static void create_private(const char *path) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) close(fd);
-}
+static int fail(rs_state *st, const char *what) { return rs_db_fail(st->conn, what); }
+static int fail_msg(rs_state *st, const char *msg) { return rs_db_fail_msg(st->conn, msg); }
+static int exec(rs_state *st, const char *sql) { return rs_db_exec(st->conn, sql); }
 
 static int prepare_all(rs_state *st) {
     for (int i = 0; i < Q_COUNT; i++)
@@ -175,60 +104,23 @@ static int prepare_all(rs_state *st) {
     return 0;
 }
 
-static int open_db(rs_state *st, rs_state_mode mode) {
-    int flags = mode == RS_STATE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (mode == RS_STATE_WRITE) create_private(st->path);
-    if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK) return fail(st, "cannot open");
-    sqlite3_extended_result_codes(st->db, 1);
-    sqlite3_busy_timeout(st->db, 5000);
-    if (mode == RS_STATE_WRITE) {
-        /* A rollback journal, not WAL: readers then never need to write (-shm files), and a
-         * commit is one fsync'd journal delete. synchronous=FULL makes that commit durable. */
-        TRY(exec(st, "PRAGMA journal_mode = DELETE"));
-        TRY(exec(st, "PRAGMA synchronous = FULL"));
-    }
-    return 0;
-}
-
-/* A writer that died (kill -9, a file-size limit) leaves a hot journal, which a read-only connection
- * cannot roll back (SQLITE_READONLY_ROLLBACK): a reader would then fail until the next recalc. So a
- * reader that finds a journal first lets a read-write connection read the database once, which rolls
- * a hot journal back as any writer would; a journal of a run still in progress is not hot (the writer
- * holds its lock) and is left alone. Best effort: without write access the read-only open reports it. */
-static void roll_back_hot_journal(const char *path) {
-    size_t len = strlen(path) + sizeof "-journal";
-    char *journal = rs_malloc(len);
-    snprintf(journal, len, "%s-journal", path);
-    struct stat sb;
-    bool present = stat(journal, &sb) == 0 && sb.st_size > 0;
-    free(journal);
-    if (!present) return;
-    sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 5000);
-        sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
-    }
-    sqlite3_close_v2(db);
-}
-
 int rs_state_open(rs_state **out, const char *path, rs_state_mode mode, rs_diags *diags) {
     *out = NULL;
-    struct stat sb;
-    if (mode == RS_STATE_READ && stat(path, &sb) != 0 && errno == ENOENT) return 0;
-    if (mode == RS_STATE_READ) roll_back_hot_journal(path);
+    rs_db *conn;
+    bool present = false;
+    if (rs_db_open(&conn, path, mode == RS_STATE_READ ? RS_DB_READ : RS_DB_WRITE, diags) != 0) return -1;
+    if (!conn) return 0;   /* a reader, and nothing stored yet */
+    int rc = rs_db_use(conn, &membership, &present);
+    if (rc != 0 || !present) {   /* a reader of a database without memberships: nothing stored yet */
+        rs_db_close(conn);
+        return rc;
+    }
     rs_state *st = rs_calloc(1, sizeof *st);
-    st->path = rs_strdup(path);
-    st->diags = diags;
-    st->readonly = mode == RS_STATE_READ;
-    bool empty = false;
-    if (open_db(st, mode) != 0 || check_schema(st, &empty) != 0 || (!empty && prepare_all(st) != 0)) {
+    st->conn = conn;
+    st->db = rs_db_sqlite(conn);
+    if (prepare_all(st) != 0) {
         rs_state_close(st);
         return -1;
-    }
-    if (empty) {
-        /* An empty file opened read-only: nothing stored yet, as if it did not exist. */
-        rs_state_close(st);
-        return 0;
     }
     *out = st;
     return 0;
@@ -237,9 +129,8 @@ int rs_state_open(rs_state **out, const char *path, rs_state_mode mode, rs_diags
 void rs_state_close(rs_state *st) {
     if (!st) return;
     for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(st->q[i]);
-    sqlite3_close_v2(st->db);   /* an open transaction is rolled back */
+    rs_db_close(st->conn);   /* an open transaction is rolled back */
     rs_sb_free(&st->blob);
-    free(st->path);
     free(st);
 }
 
@@ -367,11 +258,7 @@ int rs_state_members(rs_state *st, const rs_sgroup *g, uint32_t universe_n, uint
 
 /* ---- writing ---- */
 
-int rs_state_begin(rs_state *st) {
-    TRY(exec(st, "BEGIN IMMEDIATE"));
-    st->in_tx = true;
-    return 0;
-}
+int rs_state_begin(rs_state *st) { return rs_db_begin(st->conn); }
 
 static bool same_blob(sqlite3_stmt *q, int col, const rs_sb *b) {
     size_t len;
@@ -468,15 +355,11 @@ int rs_state_add_run(rs_state *st, const rs_srun *run) {
 
 int rs_state_commit(rs_state *st) {
     TRY(exec(st, "DELETE FROM universes WHERE id NOT IN (SELECT universe FROM groups)"));
-    TRY(exec(st, "COMMIT"));
-    st->in_tx = false;
-    return 0;
+    return rs_db_commit(st->conn);
 }
 
 void rs_state_rollback(rs_state *st) {
-    if (!st || !st->in_tx) return;
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    st->in_tx = false;
+    if (st) rs_db_rollback(st->conn);
 }
 
 /* ---- blob formats ---- */

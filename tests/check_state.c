@@ -223,14 +223,14 @@ START_TEST(create_with_schema_version) {
     struct stat sb;
     ck_assert_int_eq(stat(path, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0600);   /* memberships are for the owner only */
-    ck_assert_int_eq(sql_int(path, "SELECT version FROM schema_version"), RS_STATE_VERSION);
+    ck_assert_int_eq(sql_int(path, "SELECT version FROM components WHERE name = 'membership'"), RS_STATE_VERSION);
     ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                                    "name IN ('groups', 'universes', 'runs')"), 3);
-    ck_assert_str_eq(sql_text(path, "PRAGMA journal_mode"), "delete");
+    ck_assert_str_eq(sql_text(path, "PRAGMA journal_mode"), "wal");
     /* Opening again neither fails nor adds a second version row. */
     ck_assert_int_eq(rs_state_open(&st, path, RS_STATE_WRITE, d), 0);
     rs_state_close(st);
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM schema_version"), 1);
+    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM components"), 1);
     ck_assert_uint_eq(d->nerrors, 0);
     free(d);
     free(path);
@@ -263,17 +263,19 @@ END_TEST
 START_TEST(refuses_newer_or_foreign_database) {
     make_tmpdir();
     char *newer = tmp_path("newer.db"), *foreign = tmp_path("foreign.db");
-    sql(newer, "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (99)");
+    sql(newer, "CREATE TABLE components (name TEXT PRIMARY KEY, version INTEGER NOT NULL); "
+               "INSERT INTO components VALUES ('membership', 99)");
     sql(foreign, "CREATE TABLE contacts (name TEXT)");
     rs_diags *d = new_diags();
     rs_state *st;
     ck_assert_int_eq(rs_state_open(&st, newer, RS_STATE_WRITE, d), -1);
-    ck_assert(has_code(d, RS_E_STATE_DB, "version 99 is newer"));
+    ck_assert(has_code(d, RS_E_STATE_DB, "membership tables are at version 99, newer than this roster's (1)"));
     ck_assert_int_eq(rs_state_open(&st, newer, RS_STATE_READ, d), -1);
     ck_assert_int_eq(rs_state_open(&st, foreign, RS_STATE_WRITE, d), -1);
     ck_assert(has_code(d, RS_E_STATE_DB, "not a roster state database"));
-    /* A foreign database is left as it was. */
+    /* A foreign database is left as it was: not even switched to WAL. */
     ck_assert_int_eq(sql_int(foreign, "SELECT count(*) FROM sqlite_master"), 1);
+    ck_assert_str_eq(sql_text(foreign, "PRAGMA journal_mode"), "delete");
     free(d);
     free(newer);
     free(foreign);
@@ -395,47 +397,99 @@ static char *file_bytes(const char *path, size_t *len) {
     return buf;
 }
 
-/* A process that dies inside the transaction, after SQLite has already written pages into the
- * database file (the transaction is larger than its page cache), leaves a hot journal; the next
- * reader rolls it back and finds the previous membership. */
-START_TEST(crash_inside_transaction_keeps_previous) {
-    make_tmpdir();
-    char *path = tmp_path("state.db"), *journal = tmp_path("state.db-journal");
-    store_v1(path);
-    size_t len_before;
-    char *before = file_bytes(path, &len_before);
+/* The child's half of the crash tests: a transaction larger than SQLite's page cache, so pages
+ * reach the disk before the commit, then an exit without commit or close, as if killed. */
+static void write_big_and_die(const char *path) {
+    rs_diags *d = new_diags();
+    rs_state *st;
+    ids big;
+    ids_generate(&big, 400000);
+    if (rs_state_open(&st, path, RS_STATE_WRITE, d) != 0 || rs_state_begin(st) != 0) _exit(3);
+    int64_t u = put_universe(st, &big.u);
+    for (int g = 0; g < 30; g++) {
+        char name[16];
+        snprintf(name, sizeof name, "big%02d", g);
+        uint64_t *bits = bits_every(400000, (uint32_t)g + 2, 0);
+        put_group(st, name, u, bits, 400000, 3);
+        free(bits);
+    }
+    uint64_t *bits = bits_every(400000, 1, 0);
+    put_group(st, "g", u, bits, 400000, 3);
+    _exit(0);
+}
+
+static void run_and_die(const char *path, void (*child)(const char *)) {
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        rs_diags *d = new_diags();
-        rs_state *st;
-        ids big;
-        ids_generate(&big, 400000);
-        if (rs_state_open(&st, path, RS_STATE_WRITE, d) != 0 || rs_state_begin(st) != 0) _exit(3);
-        int64_t u = put_universe(st, &big.u);
-        for (int g = 0; g < 30; g++) {
-            char name[16];
-            snprintf(name, sizeof name, "big%02d", g);
-            uint64_t *bits = bits_every(400000, (uint32_t)g + 2, 0);
-            put_group(st, name, u, bits, 400000, 3);
-            free(bits);
-        }
-        uint64_t *bits = bits_every(400000, 1, 0);
-        put_group(st, "g", u, bits, 400000, 3);
-        _exit(0);   /* no commit, no close: as if killed */
-    }
+    if (pid == 0) child(path);
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    size_t len_after;
+}
+
+/* A process that dies inside the transaction leaves frames in the WAL without a commit record
+ * (the transaction outgrew the page cache, so they reached the disk) and the database file as it
+ * was; the next reader ignores those frames and finds the previous membership. */
+START_TEST(crash_inside_transaction_keeps_previous) {
+    make_tmpdir();
+    char *path = tmp_path("state.db"), *wal = tmp_path("state.db-wal");
+    store_v1(path);
+    size_t len_before, len_after;
+    char *before = file_bytes(path, &len_before);
+    run_and_die(path, write_big_and_die);
+    struct stat sb;
+    ck_assert_int_eq(stat(wal, &sb), 0);
+    ck_assert_int_gt(sb.st_size, 65536);   /* the crash really left a half-written transaction */
     char *after = file_bytes(path, &len_after);
-    /* The crash really left the database file half-written. */
-    ck_assert(len_after != len_before || memcmp(before, after, len_before) != 0);
+    ck_assert(len_after == len_before && memcmp(before, after, len_before) == 0);
+    rs_diags *d = new_diags();
+    rs_state *st;
+    ck_assert_int_eq(rs_state_open(&st, path, RS_STATE_READ, d), 0);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_uint_eq(d->nerrors, 0);
+    rs_state_close(st);
+    assert_members(path, "g", "u1,u2");
+    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM groups"), 1);
+    free(before);
+    free(after);
+    free(d);
+    free(path);
+    free(wal);
+    remove_tmpdir();
+}
+END_TEST
+
+/* The same crash in a database from before WAL (rollback journal, the legacy version table): the
+ * half-written database file and its hot journal, which a read-only connection cannot roll back.
+ * A reader rolls it back before it reads; the first writer then adopts the database (components
+ * table, WAL) with its memberships intact. */
+static void legacy_child(const char *path) {
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, "PRAGMA cache_size = 10", NULL, NULL, NULL) ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+        _exit(3);
+    for (int i = 0; i < 2000; i++)
+        if (sqlite3_exec(db, "INSERT INTO runs VALUES (NULL, 'x', 'x', 0, 0, 0, 0, 0, "
+                             "length(zeroblob(4000)))", NULL, NULL, NULL) != SQLITE_OK)
+            _exit(4);
+    _exit(0);
+}
+
+START_TEST(legacy_database_hot_journal_and_upgrade) {
+    make_tmpdir();
+    char *path = tmp_path("state.db"), *journal = tmp_path("state.db-journal");
+    store_v1(path);
+    /* back to the legacy form: schema_version instead of components, rollback journal */
+    sql(path, "PRAGMA journal_mode = DELETE; CREATE TABLE schema_version (version INTEGER NOT NULL); "
+              "INSERT INTO schema_version VALUES (1); DROP TABLE components");
+    size_t len_before, len_after;
+    char *before = file_bytes(path, &len_before);
+    int64_t runs_before = sql_int(path, "SELECT count(*) FROM runs");
+    run_and_die(path, legacy_child);
     struct stat sb;
     ck_assert_int_eq(stat(journal, &sb), 0);
-    /* A reader rolls the hot journal back before it reads (a read-only connection could not, and
-     * used to fail until the next writer): it sees the previous membership, never half a
-     * transaction, and the journal is gone. */
+    char *after = file_bytes(path, &len_after);
+    ck_assert(len_after != len_before || memcmp(before, after, len_before) != 0);
     rs_diags *d = new_diags();
     rs_state *st;
     ck_assert_int_eq(rs_state_open(&st, path, RS_STATE_READ, d), 0);
@@ -443,12 +497,15 @@ START_TEST(crash_inside_transaction_keeps_previous) {
     ck_assert_uint_eq(d->nerrors, 0);
     rs_state_close(st);
     ck_assert_int_ne(stat(journal, &sb), 0);
-    size_t len_restored;
-    char *restored = file_bytes(path, &len_restored);
-    ck_assert(len_restored == len_before && memcmp(before, restored, len_before) == 0);
-    free(restored);
     assert_members(path, "g", "u1,u2");
-    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM groups"), 1);
+    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM runs"), runs_before);
+    ck_assert_int_eq(rs_state_open(&st, path, RS_STATE_WRITE, d), 0);
+    rs_state_close(st);
+    ck_assert_uint_eq(d->nerrors, 0);
+    ck_assert_int_eq(sql_int(path, "SELECT version FROM components WHERE name = 'membership'"), 1);
+    ck_assert_int_eq(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'"), 0);
+    ck_assert_str_eq(sql_text(path, "PRAGMA journal_mode"), "wal");
+    assert_members(path, "g", "u1,u2");
     free(before);
     free(after);
     free(d);
@@ -775,6 +832,7 @@ static Suite *state_suite(void) {
     tcase_add_test(db, universes_shared_and_collected);
     tcase_add_test(db, rollback_and_close_keep_previous);
     tcase_add_test(db, crash_inside_transaction_keeps_previous);
+    tcase_add_test(db, legacy_database_hot_journal_and_upgrade);
     tcase_add_test(db, corrupt_membership_reported);
     suite_add_tcase(s, db);
     TCase *blobs = tcase_create("blobs");
