@@ -5,7 +5,9 @@
  *   E00xx input and limits   E01xx syntax            E02xx checker          E03xx against a snapshot
  *   E04xx JSON rule form     E05xx field mappings    E06xx snapshot loading E07xx bytecode files
  *   E08xx state database
- * The summary is what the docs list; the message text is written where the diagnostic is raised. */
+ * The summary is what the docs list; the message text is written where the diagnostic is raised.
+ * A retired code stays listed, so that its number is never given to something else, and nothing
+ * emits it; docs/diagnostics.md says why: E0617. */
 #ifndef RS_DIAG_CODES_H
 #define RS_DIAG_CODES_H
 
@@ -87,7 +89,7 @@
     DIAG(614, SNAP_CORRUPT,        ERROR, "binary .snap file corrupt, truncated or of another version") \
     DIAG(615, SNAP_NO_ROOT,        ERROR, "department tree without a root")                    \
     DIAG(616, SNAP_TOO_LARGE,      ERROR, "snapshot value or record beyond a limit")           \
-    DIAG(617, SNAP_NO_DEPARTMENT,  ERROR, "member without a department")                       \
+    DIAG(617, SNAP_NO_DEPARTMENT,  ERROR, "retired: a member in no department is valid")       \
     DIAG(701, BC_CORRUPT,          ERROR, "bytecode file corrupt, truncated or of another version") \
     DIAG(702, BC_SCHEMA_MISMATCH,  ERROR, "bytecode compiled for fields the snapshot lacks")   \
     DIAG(801, STATE_DB,            ERROR, "state database error")                              \

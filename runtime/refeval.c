@@ -563,7 +563,7 @@ static void text_scope(const rs_explain *ex, const rs_snapshot *s, rs_sb *out, s
         rs_sb_puts(out, " (department ");
         put_dept(out, s, ex->scope_department, false);
         rs_sb_putc(out, ')');
-    } else if (!ex->scope) {   /* show where the member is instead */
+    } else if (!ex->scope) {   /* show where the member is instead: a member may be in none */
         ref_field rf;
         if (ref_field_of(s, rs_schema_field(s->schema, "department"), &rf) && ref_count(&rf, ex->member)) {
             rs_sb_puts(out, " (member in ");
@@ -572,6 +572,8 @@ static void text_scope(const rs_explain *ex, const rs_snapshot *s, rs_sb *out, s
                 put_dept(out, s, rf.col->codes[ref_pos(&rf, ex->member, i)], false);
             }
             rs_sb_putc(out, ')');
+        } else {
+            rs_sb_puts(out, " (member in no department)");
         }
     }
     rs_sb_putc(out, '\n');

@@ -779,22 +779,15 @@ static void member_record(loader *L, const rs_record *rec) {
     }
     if (L->n == L->cap) grow_members(L);
     L->lines[L->n] = rec->line;
-    size_t dept_errors = 0;
+    /* An empty `department` is a valid member in no department (SCIM sources have none, HR data has
+     * people not yet placed); its main department is empty too. Placing such users in a root, as
+     * Lark requires, is for a target connector to decide, not the snapshot. */
     for (size_t i = 0; i < nf; i++) {
         column_build *cb = &L->cols[i];
         if ((int)i == L->id_field || cb->f->derived) continue;
         const rs_rval *v = L->fv[i] < 0 ? NULL : &rec->vals[L->fv[i]];
-        size_t before = L->diags->nerrors;
         if (cb->f->multi) put_multi(L, rec, cb, v);
         else put_single(L, rec, cb, v);
-        if ((int)i == L->dept_field) dept_errors = L->diags->nerrors - before;
-    }
-    /* Every member is in a department, as in Lark (where a user without one sits in the root): a
-     * member in none would silently fall out of every department-scoped group. */
-    if (rs_bm_get(L->cols[L->dept_field].empty, L->n) && dept_errors == 0) {
-        rs_diag *dg = rs_diag_file(L->diags, RS_E_SNAP_NO_DEPARTMENT, L->file, rec->line, key_col(rec, "department"),
-                                   "member '%.*s' is in no department", (int)(id->len > 200 ? 200 : id->len), id->str);
-        rs_diag_help(dg, "list at least one department, e.g. \"department\": [\"D1\"]; the first one is the main department");
     }
     L->n++;
 }
@@ -1017,6 +1010,8 @@ static void reverse_edges(uint32_t n, rs_snap_owner *o, rs_column *col) {
     col->rev = trimmed(o, rev, nedges * sizeof *rev);
 }
 
+/* The first department listed; a member in no department has no main department either (empty,
+ * slot 0 as for every empty single value). */
 static void derive_main_department(const rs_column *dept, uint32_t n, rs_snap_owner *o, rs_column *col) {
     uint32_t *codes = rs_calloc(n ? n : 1, sizeof *codes);
     uint64_t *empty = rs_calloc(rs_bm_words(n) ? rs_bm_words(n) : 1, sizeof *empty);

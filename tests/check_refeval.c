@@ -251,6 +251,40 @@ START_TEST(explain_parts) {
 }
 END_TEST
 
+/* A member in no department: the scope says so instead of listing its departments, and every
+ * department condition shows the value as empty. */
+START_TEST(explain_no_department) {
+    char *dir = vt_tmpdir();
+    const char *schema = "{\"fields\": []}";
+    const char *depts = "{\"id\": \"D0\", \"parent\": null}\n{\"id\": \"D1\", \"parent\": \"D0\"}\n";
+    const char *members = "{\"id\": \"p1\", \"department\": [\"D1\"]}\n{\"id\": \"p2\", \"department\": []}\n";
+    vt_write(dir, "schema.json", schema, strlen(schema));
+    vt_write(dir, "departments.jsonl", depts, strlen(depts));
+    vt_write(dir, "members.jsonl", members, strlen(members));
+    fixture f;
+    fixture_open(&f, dir,
+                 "group \"g\" {\n  name \"g\"\n  departments \"D0\" with sub-departments\n"
+                 "  1: department don't belong to (\"D1\")\n  2: main_department is empty\n  allow \"p2\"\n}\n");
+    rs_explain ex = {0};
+    explain(&f, 0, "p2", &ex);
+    ck_assert(!ex.scope && ex.conds[0].result && ex.conds[1].result && ex.allowed && ex.result);
+    ck_assert_uint_eq(ex.scope_department, RS_NONE);
+    rs_sb out = {0};
+    rs_explain_text(&ex, f.s, &out);
+    ck_assert_msg(strstr(out.buf, "-> false (member in no department)\n"), "%s", out.buf);
+    ck_assert_msg(strstr(out.buf, "don't belong to (\"D1\")  value empty  -> true\n"), "%s", out.buf);
+    ck_assert_msg(strstr(out.buf, "main_department is empty           value empty  -> true\n"), "%s", out.buf);
+    rs_sb_clear(&out);
+    rs_explain_json(&ex, f.s, &out);
+    ck_assert_msg(strstr(out.buf, "\"result\":false,\"department\":null}"), "%s", out.buf);
+    ck_assert_msg(strstr(out.buf, "\"value\":null"), "%s", out.buf);
+    rs_sb_free(&out);
+    rs_explain_free(&ex);
+    fixture_close(&f);
+    vt_rmdir(dir);
+}
+END_TEST
+
 static Suite *refeval_suite(void) {
     Suite *s = suite_create("refeval");
     TCase *tc = tcase_create("explain");
@@ -259,6 +293,7 @@ static Suite *refeval_suite(void) {
     tcase_add_test(tc, json_form);
     tcase_add_test(tc, json_status);
     tcase_add_test(tc, explain_parts);
+    tcase_add_test(tc, explain_no_department);
     suite_add_tcase(s, tc);
     return s;
 }

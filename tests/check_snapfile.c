@@ -170,6 +170,32 @@ END_TEST
 START_TEST(round_trip_csv) { round_trip(SNAPS "good-csv"); }
 END_TEST
 
+/* Members in no department keep their empty list, and an empty main department, through a .snap
+ * file; packing what was loaded from it gives the same bytes (round_trip). */
+START_TEST(round_trip_no_department) {
+    round_trip(SNAPS "no-department");
+    make_dir();
+    rs_snapshot *a = load_ok(SNAPS "no-department");
+    pack_ok(a, snap_path);
+    rs_snapshot *b = load_ok(snap_path);
+    int di = rs_schema_index(b->schema, "department"), mi = rs_schema_index(b->schema, "main_department");
+    ck_assert(di >= 0 && mi >= 0);
+    const rs_column *dep = &b->columns[di], *main = &b->columns[mi];
+    uint32_t nowhere = 0;
+    for (uint32_t m = 0; m < b->nmembers; m++) {
+        bool none = dep->offsets[m] == dep->offsets[m + 1];
+        ck_assert_int_eq(rs_bm_get(dep->empty, m), none);
+        ck_assert_int_eq(rs_bm_get(main->empty, m), none);
+        nowhere += none;
+    }
+    ck_assert_uint_eq(nowhere, 4);
+    ck_assert(rs_bm_get(dep->empty, rs_snapshot_member(b, "u3", 2)));
+    rs_snapshot_free(a);
+    rs_snapshot_free(b);
+    remove_dir();
+}
+END_TEST
+
 static uint32_t seed;
 
 static uint32_t rnd(uint32_t n) {
@@ -573,6 +599,7 @@ static Suite *snapfile_suite(void) {
     tcase_set_timeout(rt, 120);
     tcase_add_test(rt, round_trip_good);
     tcase_add_test(rt, round_trip_csv);
+    tcase_add_test(rt, round_trip_no_department);
     tcase_add_test(rt, round_trip_generated);
     tcase_add_test(rt, pack_fails_cleanly);
     tcase_add_test(rt, repack_keeps_old_mapping);

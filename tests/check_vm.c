@@ -193,7 +193,7 @@ static const expect condition_cases[] = {
     {"department don't belong to (\"D4\") with sub-departments", "u2,u3,u4,u6,u8,u9"},
     {"department include all (\"D2\", \"D3\")", "u9"},
     {"department is any of (\"D1\")", "u2,u5"},
-    {"department is empty", ""},   /* the loader requires a department */
+    {"department is empty", ""},   /* everyone here has one: no_department has members without */
     /* main_department: the first department listed, never its sub-departments */
     {"main_department equals \"D1\"", "u2"},
     {"main_department partly belong to (\"D1\") with sub-departments", "u1,u2,u3,u6,u9"},
@@ -295,6 +295,80 @@ START_TEST(today_is_bound_per_run) {
         run_close(&r);
     }
     rs_snapshot_free(s);
+}
+END_TEST
+
+/* ---- members in no department ----
+ * D0 > D1 > D2, D0 > D3. n2 has "department": [] and n4 no department key: both are in no scope,
+ * and every department operator follows the empty-value rule, on `department` and on
+ * `main_department` (empty for them too). The same cases run over the folder and its .snap twin,
+ * whose members-by-value postings the VM reads instead of building an index. */
+static const char nodept_departments[] =
+    "{\"id\": \"D0\", \"parent\": null, \"name\": \"Root\"}\n"
+    "{\"id\": \"D1\", \"parent\": \"D0\", \"name\": \"One\"}\n"
+    "{\"id\": \"D2\", \"parent\": \"D1\", \"name\": \"Two\"}\n"
+    "{\"id\": \"D3\", \"parent\": \"D0\", \"name\": \"Three\"}\n";
+static const char nodept_members[] =
+    "{\"id\": \"n1\", \"department\": [\"D1\"], \"level\": 1}\n"
+    "{\"id\": \"n2\", \"department\": [], \"level\": 2}\n"
+    "{\"id\": \"n3\", \"department\": [\"D2\", \"D3\"], \"level\": 3}\n"
+    "{\"id\": \"n4\", \"level\": 4}\n"
+    "{\"id\": \"n5\", \"department\": [\"D3\"], \"level\": 5}\n";
+
+static const expect nodept_cases[] = {
+    {"department is empty", "n2,n4"},
+    {"department is not empty", "n1,n3,n5"},
+    {"department is any of (\"D3\")", "n3,n5"},
+    {"department is any of (\"D0\", \"D1\", \"D2\", \"D3\")", "n1,n3,n5"},
+    {"department is none of (\"D3\")", "n1,n2,n4"},
+    {"department is none of (\"D0\", \"D1\", \"D2\", \"D3\")", "n2,n4"},
+    {"department include all (\"D3\")", "n3,n5"},
+    {"department include all (\"D2\", \"D3\")", "n3"},
+    {"department belong to (\"D1\")", "n1"},
+    {"department belong to (\"D0\", \"D1\", \"D2\", \"D3\")", "n1,n3,n5"},
+    {"department partly belong to (\"D1\")", "n1"},
+    {"department partly belong to (\"D1\") with sub-departments", "n1,n3"},
+    {"department partly belong to (\"D0\") with sub-departments", "n1,n3,n5"},
+    {"department don't belong to (\"D1\")", "n2,n3,n4,n5"},
+    {"department don't belong to (\"D1\") with sub-departments", "n2,n4,n5"},
+    {"department don't belong to (\"D0\") with sub-departments", "n2,n4"},
+    {"main_department is empty", "n2,n4"},
+    {"main_department is not empty", "n1,n3,n5"},
+    {"main_department equals \"D2\"", "n3"},
+    {"main_department not equal to \"D2\"", "n1,n2,n4,n5"},
+    {"main_department is any of (\"D1\", \"D3\")", "n1,n5"},
+    {"main_department is none of (\"D1\")", "n2,n3,n4,n5"},
+    {"main_department belong to (\"D1\")", "n1"},
+    {"main_department partly belong to (\"D1\") with sub-departments", "n1,n3"},
+    {"main_department don't belong to (\"D1\") with sub-departments", "n2,n4,n5"},
+    {"main_department don't belong to (\"D3\")", "n1,n2,n3,n4"},
+    /* scopes: only the allowlist brings a member in no department into a scoped group */
+    {"\n  departments \"D1\"", "n1"},
+    {"\n  departments \"D1\" with sub-departments", "n1,n3"},
+    {"\n  departments \"D0\" with sub-departments", "n1,n3,n5"},
+    {"\n  departments \"D0\", \"D3\" with sub-departments\n  allow \"n2\"", "n1,n2,n3,n5"},
+    {"\n  departments \"D0\" with sub-departments\n  1: department is empty", ""},
+    {"\n  departments \"D3\"\n  1: level at least 2", "n3,n5"},
+    {"\n  where not (department partly belong to (\"D0\") with sub-departments) and level at least 3", "n4"},
+    {"\n  1: level at least 2", "n2,n3,n4,n5"},
+};
+
+START_TEST(no_department) {
+    char *dir = vt_tmpdir(), snap[600];
+    const char *schema = "{\"fields\": [{\"name\": \"level\", \"type\": \"number\"}]}";
+    vt_write(dir, "schema.json", schema, strlen(schema));
+    vt_write(dir, "departments.jsonl", nodept_departments, strlen(nodept_departments));
+    vt_write(dir, "members.jsonl", nodept_members, strlen(nodept_members));
+    check_cases(dir, nodept_cases, RS_ARRAY_LEN(nodept_cases), vt_day(TODAY));
+    rs_snapshot *s = vt_load(dir);
+    snprintf(snap, sizeof snap, "%s/org.snap", dir);
+    rs_diags *d = vt_diags();
+    if (rs_snapshot_pack(s, snap, d) != 0) vt_fail_diags(d, "packing");
+    free(d);
+    rs_snapshot_free(s);
+    check_cases(snap, nodept_cases, RS_ARRAY_LEN(nodept_cases), vt_day(TODAY));
+    unlink(snap);
+    vt_rmdir(dir);
 }
 END_TEST
 
@@ -459,7 +533,8 @@ static void put_member(prng *r, const rorg *o, uint32_t m, rs_sb *sb) {
     rs_sb_printf(sb, "{\"id\": \"m%u\"", m);
     for (size_t i = 0; i < NSCHEMA + 1; i++) {   /* the schema's fields and `department` */
         const rfield *f = &rfields[i];
-        if (chance(r, 25) && strcmp(f->name, "department") != 0) {   /* members need a department */
+        /* a member in no department is valid, but rarer than other empty values */
+        if (chance(r, 25) && (strcmp(f->name, "department") != 0 || chance(r, 30))) {
             put_empty(r, f, sb);
             continue;
         }
@@ -918,6 +993,7 @@ static Suite *vm_suite(void) {
     tcase_add_test(ops, every_operator);
     tcase_add_test(ops, status_only_active);
     tcase_add_test(ops, today_is_bound_per_run);
+    tcase_add_test(ops, no_department);
     tcase_add_test(ops, member_path_bounds);
     suite_add_tcase(s, ops);
     TCase *bind = tcase_create("binding");
