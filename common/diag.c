@@ -123,7 +123,33 @@ const char *rs_severity_name(rs_severity s) {
 
 /* Only the counters: append() clears each item as it is taken. Clearing all RS_MAX_DIAGS items (about
  * 190 KB) cost more than checking a small rule file, and was most of a fuzzing run's time. */
-void rs_diags_init(rs_diags *d) { d->n = d->dropped = d->nerrors = d->nwarnings = d->max_errors = 0; }
+void rs_diags_init(rs_diags *d) {
+    d->n = d->dropped = d->nerrors = d->nwarnings = d->max_errors = d->text_len = 0;
+}
+
+/* A formatted text in the list's store, or NULL when the store cannot hold it whole. */
+static const char *store_textv(rs_diags *d, const char *fmt, va_list ap) {
+    size_t room = RS_DIAGS_TEXT - d->text_len;
+    char *at = d->text + d->text_len;
+    int n = vsnprintf(at, room, fmt, ap);
+    if (n < 0 || (size_t)n >= room) return NULL;
+    d->text_len += (size_t)n + 1;
+    return at;
+}
+
+static const char *store_text(rs_diags *d, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    const char *t = store_textv(d, fmt, ap);
+    va_end(ap);
+    return t;
+}
+
+/* A diagnostic whose text did not fit is taken back and counted as dropped. */
+static void take_back(rs_diags *d) {
+    d->n--;
+    d->dropped++;
+}
 
 static rs_diag *append(rs_diags *d, rs_code code) {
     rs_severity sev = rs_code_severity(code);
@@ -138,6 +164,8 @@ static rs_diag *append(rs_diags *d, rs_code code) {
     memset(dg, 0, sizeof *dg);
     dg->code = code;
     dg->sev = sev;
+    dg->file = dg->help = "";
+    dg->list = d;
     return dg;
 }
 
@@ -147,7 +175,11 @@ rs_diag *rs_diag_atv(rs_diags *d, rs_code code, const rs_source *src, rs_span sp
     if (!dg) return NULL;
     dg->src = src;
     dg->span = span;
-    vsnprintf(dg->message, sizeof dg->message, fmt, ap);
+    dg->message = store_textv(d, fmt, ap);
+    if (!dg->message) {
+        take_back(d);
+        return NULL;
+    }
     return dg;
 }
 
@@ -167,18 +199,35 @@ rs_diag *rs_diag_file(rs_diags *d, rs_code code, const char *file, uint32_t line
     rs_diag *dg = rs_diag_atv(d, code, NULL, rs_span_make(0, 0), fmt, ap);
     va_end(ap);
     if (!dg) return NULL;
-    snprintf(dg->file, sizeof dg->file, "%s", file ? file : "");
+    dg->file = store_text(d, "%s", file ? file : "");
+    if (!dg->file) {
+        take_back(d);
+        return NULL;
+    }
     dg->line = line;
     dg->col = col;
     return dg;
 }
 
+/* Help that does not fit the store is left out: the diagnostic itself stands. */
 void rs_diag_help(rs_diag *dg, const char *fmt, ...) {
     if (!dg) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(dg->help, sizeof dg->help, fmt, ap);
+    const char *help = store_textv(dg->list, fmt, ap);
     va_end(ap);
+    if (help) dg->help = help;
+}
+
+void rs_diag_append(rs_diag *dg, const char *fmt, ...) {
+    if (!dg) return;
+    char tail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tail, sizeof tail, fmt, ap);
+    va_end(ap);
+    const char *joined = store_text(dg->list, "%s%s", dg->message, tail);
+    if (joined) dg->message = joined;
 }
 
 bool rs_diags_has_errors(const rs_diags *d) { return d->nerrors > 0; }

@@ -66,23 +66,33 @@ typedef enum {
 #undef DIAG
 } rs_code;
 
+/* Texts of a list's diagnostics, whatever their length: a console or a run history stores them
+ * whole. Kept inside the list, so a list needs no freeing; a list whose texts fill it counts the
+ * rest as dropped, like the ones past RS_MAX_DIAGS. */
+#define RS_DIAGS_TEXT (128u << 10)
+
+struct rs_diags;
+
 typedef struct rs_diag {
     rs_code code;
     rs_severity sev;
     const rs_source *src;   /* may be NULL (command-line or whole-file errors without a position) */
     rs_span span;
-    char file[256];         /* used when src is NULL: snapshot files name themselves this way */
+    const char *file;       /* used when src is NULL: snapshot files name themselves this way */
     uint32_t line, col;     /* used when src is NULL and line > 0 */
-    char message[320];
-    char help[320];
+    const char *message;    /* in the list's text; never NULL */
+    const char *help;       /* "" when there is none */
+    struct rs_diags *list;  /* the list holding the texts */
 } rs_diag;
 
 typedef struct rs_diags {
     rs_diag items[RS_MAX_DIAGS];
     size_t n;
-    size_t dropped;          /* diagnostics beyond RS_MAX_DIAGS (or max_errors), counted only */
+    size_t dropped;          /* diagnostics beyond RS_MAX_DIAGS (or max_errors, or the text), counted only */
     size_t nerrors, nwarnings;
     size_t max_errors;       /* 0 = RS_MAX_DIAGS; --max-errors sets it lower */
+    size_t text_len;
+    char text[RS_DIAGS_TEXT];
 } rs_diags;
 
 void rs_diags_init(rs_diags *d);
@@ -97,6 +107,8 @@ rs_diag *rs_diag_atv(rs_diags *d, rs_code code, const rs_source *src, rs_span sp
 rs_diag *rs_diag_file(rs_diags *d, rs_code code, const char *file, uint32_t line, uint32_t col,
                       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void rs_diag_help(rs_diag *dg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds text at the end of dg's message (a count known only later, say). */
+void rs_diag_append(rs_diag *dg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool rs_diags_has_errors(const rs_diags *d);
 
 const char *rs_code_str(rs_code code, char buf[8]);   /* "E0201" (W for warnings) */

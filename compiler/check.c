@@ -249,7 +249,7 @@ static int nearest_option(const rs_field *f, const char *value, size_t len) {
     return best;
 }
 
-enum { HELP_LIST_BYTES = 240 };   /* of the 320-byte help line (rs_diag.help) */
+enum { HELP_LIST_BYTES = 240 };   /* options listed in a help line; the rest are counted, to keep it readable */
 
 static void check_option(ctx *c, const rs_field *f, const ast_value *v, const char *s, size_t len,
                          rs_cvalue *out) {

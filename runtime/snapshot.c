@@ -385,11 +385,7 @@ static void unknown_key_seen(loader *L, const rs_record *rec, const rs_rkey *k, 
 static void finish_unknown(loader *L) {
     for (size_t i = 0; i < L->nunknown; i++) {
         unknown_key *u = &L->unknown[i];
-        if (u->dg && u->count > 1) {
-            size_t len = strlen(u->dg->message);
-            snprintf(u->dg->message + len, sizeof u->dg->message - len, " (in %llu records)",
-                     (unsigned long long)u->count);
-        }
+        if (u->dg && u->count > 1) rs_diag_append(u->dg, " (in %llu records)", (unsigned long long)u->count);
         free(u->name);
     }
     if (L->unknown_more)

@@ -260,6 +260,32 @@ START_TEST(diag_unknown_column_left_out) {
 }
 END_TEST
 
+/* Texts are kept whole, whatever their length (a console stores them); a list whose text store is
+ * full counts the rest as dropped instead of cutting them. */
+START_TEST(diag_texts_kept_whole) {
+    static rs_diags d;
+    rs_diags_init(&d);
+    char path[1200], long_text[5000];
+    memset(path, 'p', sizeof path - 1);
+    path[sizeof path - 1] = '\0';
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    rs_diag *dg = rs_diag_file(&d, RS_E_IO, path, 1, 2, "%s", long_text);
+    ck_assert_ptr_nonnull(dg);
+    rs_diag_help(dg, "help: %s", long_text);
+    rs_diag_append(dg, " (in %d records)", 3);
+    ck_assert_uint_eq(strlen(dg->file), sizeof path - 1);
+    ck_assert_uint_eq(strlen(dg->message), sizeof long_text - 1 + strlen(" (in 3 records)"));
+    ck_assert_uint_eq(strlen(dg->help), sizeof long_text - 1 + 6);
+    size_t kept = d.n;
+    while (d.n < RS_MAX_DIAGS && rs_diag_file(&d, RS_E_IO, "f", 1, 1, "%s", long_text)) kept = d.n;
+    ck_assert_uint_lt(kept, RS_MAX_DIAGS);   /* the store filled before the count did */
+    ck_assert_uint_ge(d.dropped, 1);
+    ck_assert_uint_eq(d.nerrors, kept + d.dropped);
+    for (size_t i = 0; i < d.n; i++) ck_assert_uint_eq(strlen(d.items[i].message) >= sizeof long_text - 1, 1);
+}
+END_TEST
+
 static Suite *common_suite(void) {
     Suite *s = suite_create("common");
     TCase *tc = tcase_create("core");
@@ -276,6 +302,7 @@ static Suite *common_suite(void) {
     tcase_add_test(tc, atomic_write_replaces);
     tcase_add_test(tc, always_never_are_tests_in_release);
     tcase_add_test(tc, diag_unknown_column_left_out);
+    tcase_add_test(tc, diag_texts_kept_whole);
     suite_add_tcase(s, tc);
     return s;
 }
