@@ -128,6 +128,9 @@ void rs_diags_init(rs_diags *d) {
 }
 
 /* A formatted text in the list's store, or NULL when the store cannot hold it whole. */
+static const char *store_textv(rs_diags *d, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static const char *store_text(rs_diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static const char *store_textv(rs_diags *d, const char *fmt, va_list ap) {
     size_t room = RS_DIAGS_TEXT - d->text_len;
     char *at = d->text + d->text_len;
