@@ -407,7 +407,10 @@ typedef struct recalc_run {
     bool *uses_today, *needed;
     uint64_t **bits;           /* the evaluated groups' memberships, by universe position */
     int threads;
+    bool own_state;            /* rs_recalc: opened st, commits it; rs_recalc_into: the caller's */
     sink out;
+    rs_delta_fn on_delta;      /* rs_recalc_into: the caller takes the delta */
+    void *on_delta_ctx;
     rs_sb lines[2];            /* delta lines formatted by two threads */
 } recalc_run;
 
@@ -460,11 +463,18 @@ static void *format_part(void *arg) {
     return NULL;
 }
 
+static int hand_over(recalc_run *r, const rs_sb *lines) {
+    if (!r->on_delta || lines->len == 0) return 0;
+    if (r->on_delta(r->on_delta_ctx, lines->buf, lines->len) == 0) return 0;
+    rs_diag_file(r->d, RS_E_IO, "", 0, 0, "the delta's receiver stopped the recalculation");
+    return RS_RECALC_IO;
+}
+
 static int emit(recalc_run *r, const char *group, const rs_delta *delta, const rs_universe *old_u) {
     r->stats->adds += delta->nadds;
     r->stats->removes += delta->nremoves;
     size_t total = delta->nadds + delta->nremoves;
-    for (size_t first = 0; r->out.f && first < total; first += 2 * EMIT_LINES) {
+    for (size_t first = 0; (r->out.f || r->on_delta) && first < total; first += 2 * EMIT_LINES) {
         size_t n0 = total - first < EMIT_LINES ? total - first : EMIT_LINES, n1 = total - first - n0;
         if (n1 > EMIT_LINES) n1 = EMIT_LINES;
         emit_part part[2] = {{&r->lines[0], group, delta, old_u, &r->flat.u, first, n0},
@@ -476,6 +486,8 @@ static int emit(recalc_run *r, const char *group, const rs_delta *delta, const r
         else format_part(&part[1]);
         TRY(sink_write(&r->out, &r->lines[0], r->d));
         TRY(sink_write(&r->out, &r->lines[1], r->d));
+        TRY(hand_over(r, &r->lines[0]));
+        TRY(hand_over(r, &r->lines[1]));
     }
     return 0;
 }
@@ -555,16 +567,22 @@ static int walk_groups(recalc_run *r) {
     return rc;
 }
 
-static int finish(recalc_run *r) {
+static int record_run(recalc_run *r) {
     double t0 = rs_now_ms();
-    TRY(sink_finish(&r->out, r->d));
-    double t1 = rs_now_ms();
-    r->stats->delta_ms += t1 - t0;
     rs_srun run = {.as_of = r->o->today, .snapshot_fp = r->fp, .groups = r->stats->groups,
                    .groups_evaluated = r->stats->groups_evaluated, .groups_pruned = r->stats->groups_pruned,
                    .adds = r->stats->adds, .removes = r->stats->removes};
-    if (rs_state_add_run(r->st, &run) != 0) return RS_RECALC_IO;
-    r->stats->store_ms += rs_now_ms() - t1;
+    int rc = rs_state_add_run(r->st, &run);
+    r->stats->store_ms += rs_now_ms() - t0;
+    return rc != 0 ? RS_RECALC_IO : 0;
+}
+
+/* rs_recalc's own end: the delta file in place, then the commit (docs/state.md, steps 4 and 5). */
+static int finish(recalc_run *r) {
+    double t0 = rs_now_ms();
+    TRY(sink_finish(&r->out, r->d));
+    r->stats->delta_ms += rs_now_ms() - t0;
+    TRY(record_run(r));
     if (r->o->before_commit) r->o->before_commit(r->o->before_commit_ctx);
     double t2 = rs_now_ms();
     if (rs_state_commit(r->st) != 0) return RS_RECALC_IO;
@@ -596,8 +614,11 @@ static int prepare(recalc_run *r) {
     else fingerprint_worker(&job);
     r->fp = job.fp;
     r->stats->prepare_ms = rs_now_ms() - t0;
-    if (rs_state_open(&r->st, r->o->state_path, RS_STATE_WRITE, r->d) != 0) return RS_RECALC_IO;
-    if (rs_state_begin(r->st) != 0 || rs_state_groups(r->st, &r->stored) != 0) return RS_RECALC_IO;
+    if (r->own_state) {
+        if (rs_state_open(&r->st, r->o->state_path, RS_STATE_WRITE, r->d) != 0) return RS_RECALC_IO;
+        if (rs_state_begin(r->st) != 0) return RS_RECALC_IO;
+    }
+    if (rs_state_groups(r->st, &r->stored) != 0) return RS_RECALC_IO;
     r->base = rs_calloc(1, sizeof *r->base);
     r->base->st = r->st;
     r->base->ids = &r->ids;
@@ -619,41 +640,61 @@ static int run_all(recalc_run *r) {
         r->stats->delta_ms += rs_now_ms() - t1;
         TRY(store_universe(r));
     }
+    if (!r->own_state) {
+        TRY(walk_groups(r));
+        return record_run(r);
+    }
     TRY(sink_open(&r->out, r->o, r->d));
     TRY(walk_groups(r));
     return finish(r);
 }
 
+static int run(recalc_run *r) {
+    const rs_program *p = r->p;
+    memset(r->stats, 0, sizeof *r->stats);
+    r->stats->members = r->s->nmembers;
+    r->stats->groups = p->ngroups;
+    r->threads = thread_count(r->o->threads);
+    size_t ng = (size_t)p->ngroups + 1;
+    r->rule_hash = rs_calloc(ng, sizeof *r->rule_hash);
+    r->uses_today = rs_calloc(ng, sizeof *r->uses_today);
+    r->needed = rs_calloc(ng, sizeof *r->needed);
+    r->bits = rs_calloc(ng, sizeof *r->bits);
+    int rc = run_all(r);
+    if (rc != 0 && r->own_state) {
+        rs_state_rollback(r->st);
+        sink_abort(&r->out);
+    }
+    if (r->own_state) rs_state_close(r->st);
+    baseline_free(r->base);
+    rs_sgroups_free(&r->stored);
+    rs_snap_ids_free(&r->ids);
+    rs_flat_universe_free(&r->flat);
+    for (uint32_t g = 0; g < p->ngroups; g++) free(r->bits[g]);
+    free(r->bits);
+    free(r->needed);
+    free(r->uses_today);
+    free(r->rule_hash);
+    rs_sb_free(&r->lines[0]);
+    rs_sb_free(&r->lines[1]);
+    return rc;
+}
+
 int rs_recalc(const rs_program *p, const rs_snapshot *s, const rs_recalc_opts *o, rs_recalc_stats *stats,
               rs_diags *d) {
-    memset(stats, 0, sizeof *stats);
-    stats->members = s->nmembers;
-    stats->groups = p->ngroups;
-    if (rs_recalc_check_out(o, d) != 0) return RS_RECALC_IO;
-    recalc_run r = {.p = p, .s = s, .o = o, .stats = stats, .d = d, .threads = thread_count(o->threads)};
-    size_t ng = (size_t)p->ngroups + 1;
-    r.rule_hash = rs_calloc(ng, sizeof *r.rule_hash);
-    r.uses_today = rs_calloc(ng, sizeof *r.uses_today);
-    r.needed = rs_calloc(ng, sizeof *r.needed);
-    r.bits = rs_calloc(ng, sizeof *r.bits);
-    int rc = run_all(&r);
-    if (rc != 0) {
-        rs_state_rollback(r.st);
-        sink_abort(&r.out);
+    if (rs_recalc_check_out(o, d) != 0) {
+        memset(stats, 0, sizeof *stats);
+        return RS_RECALC_IO;
     }
-    rs_state_close(r.st);
-    baseline_free(r.base);
-    rs_sgroups_free(&r.stored);
-    rs_snap_ids_free(&r.ids);
-    rs_flat_universe_free(&r.flat);
-    for (uint32_t g = 0; g < p->ngroups; g++) free(r.bits[g]);
-    free(r.bits);
-    free(r.needed);
-    free(r.uses_today);
-    free(r.rule_hash);
-    rs_sb_free(&r.lines[0]);
-    rs_sb_free(&r.lines[1]);
-    return rc;
+    recalc_run r = {.p = p, .s = s, .o = o, .stats = stats, .d = d, .own_state = true};
+    return run(&r);
+}
+
+int rs_recalc_into(const rs_program *p, const rs_snapshot *s, rs_state *st, const rs_recalc_opts *o,
+                   rs_delta_fn on_delta, void *ctx, rs_recalc_stats *stats, rs_diags *d) {
+    recalc_run r = {.p = p, .s = s, .o = o, .stats = stats, .d = d, .st = st, .on_delta = on_delta,
+                    .on_delta_ctx = ctx};
+    return run(&r);
 }
 
 /* ---- dry-run ---- */

@@ -51,6 +51,20 @@ enum { RS_RECALC_OK = 0, RS_RECALC_INVALID = -1, RS_RECALC_IO = -2 };
 int rs_recalc(const rs_program *p, const rs_snapshot *s, const rs_recalc_opts *o, rs_recalc_stats *stats,
               rs_diags *d);
 
+/* The delta of record handed to a caller instead of a file: JSON Lines, in the order of the file
+ * (group by group in id order, adds before removes). Return 0 to go on; anything else stops the
+ * recalculation (RS_RECALC_IO), and the caller rolls its transaction back. */
+typedef int (*rs_delta_fn)(void *ctx, const char *lines, size_t len);
+
+/* A recalculation inside the caller's transaction on st (rs_state_begin done, and the caller commits
+ * or rolls back), so that the memberships commit together with rows of the caller's own, such as a
+ * sync run's. The same evaluation, skipping, delta and stored run row as rs_recalc; the delta goes to
+ * on_delta (NULL: not formatted at all). o->today, o->threads and o->prune are used; its state and
+ * output fields are not. rs_recalc is this plus the delta file, opened before and made durable
+ * before its own commit. */
+int rs_recalc_into(const rs_program *p, const rs_snapshot *s, rs_state *st, const rs_recalc_opts *o,
+                   rs_delta_fn on_delta, void *ctx, rs_recalc_stats *stats, rs_diags *d);
+
 /* Whether the delta may go where o says: a regular file or /dev/null (a missing --out file is
  * created). A pipe, terminal, socket or folder is refused with E0006 and RS_RECALC_IO, because the run
  * cannot tell that a reader there took every line before it commits. rs_recalc checks this first;

@@ -126,6 +126,8 @@ int rs_state_open(rs_state **out, const char *path, rs_state_mode mode, rs_diags
     return 0;
 }
 
+rs_db *rs_state_db(rs_state *st) { return st->conn; }
+
 void rs_state_close(rs_state *st) {
     if (!st) return;
     for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(st->q[i]);

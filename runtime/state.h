@@ -38,6 +38,9 @@ typedef enum { RS_STATE_READ, RS_STATE_WRITE } rs_state_mode;
  * borrowed until rs_state_close. Returns 0 or -1. */
 int rs_state_open(rs_state **out, const char *path, rs_state_mode mode, rs_diags *diags);
 void rs_state_close(rs_state *st);
+/* The database under st, for a caller that writes rows of its own component in the same
+ * transaction (runtime/db.h). */
+struct rs_db *rs_state_db(rs_state *st);
 
 /* What is stored about one group. */
 typedef struct rs_sgroup {

@@ -15,6 +15,7 @@
 #include "grammar/grammar.h"
 #include "runtime/bitmap.h"
 #include "runtime/recalc.h"
+#include "runtime/db.h"
 #include "runtime/state.h"
 #include "tests/testutil.h"
 
@@ -752,6 +753,73 @@ START_TEST(recalc_skips_unchanged_groups) {
 }
 END_TEST
 
+static int collect_delta(void *ctx, const char *lines, size_t len) {
+    rs_sb_put(ctx, lines, len);
+    return 0;
+}
+
+static int refuse_delta(void *ctx, const char *lines, size_t len) {
+    (void)ctx, (void)lines, (void)len;
+    return -1;
+}
+
+/* rs_recalc_into works inside the caller's transaction: the caller's own row and the memberships
+ * commit together or not at all, and the delta it is handed is the delta rs_recalc writes. */
+START_TEST(recalc_into_the_callers_transaction) {
+    make_tmpdir();
+    char *ref_db = tmp_path("ref.db"), *db = tmp_path("state.db");
+    rs_snapshot *s = load_snapshot();
+    rs_diags *d = new_diags();
+    char *want;
+    int32_t today = 20778;
+    recalc(base_rules, s, ref_db, today, false, d, &want);
+    rules r;
+    rules_compile(&r, base_rules, s);
+    rs_recalc_opts o = {.today = today, .threads = 1};
+    rs_recalc_stats stats;
+    rs_state *st;
+    ck_assert_int_eq(rs_state_open(&st, db, RS_STATE_WRITE, d), 0);
+    ck_assert_int_eq(rs_db_exec(rs_state_db(st), "CREATE TABLE sync_runs (n INTEGER)"), 0);
+    /* rolled back: neither the memberships nor the caller's row are stored */
+    rs_sb got = {0};
+    ck_assert_int_eq(rs_state_begin(st), 0);
+    ck_assert_int_eq(rs_recalc_into(r.p, s, st, &o, collect_delta, &got, &stats, d), RS_RECALC_OK);
+    ck_assert_int_eq(rs_db_exec(rs_state_db(st), "INSERT INTO sync_runs VALUES (1)"), 0);
+    rs_state_rollback(st);
+    ck_assert_str_eq(got.buf, want);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM groups"), 0);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM sync_runs"), 0);
+    /* a receiver that refuses stops the run */
+    ck_assert_int_eq(rs_state_begin(st), 0);
+    ck_assert_int_eq(rs_recalc_into(r.p, s, st, &o, refuse_delta, NULL, &stats, d), RS_RECALC_IO);
+    ck_assert(has_code(d, RS_E_IO, "receiver stopped"));
+    rs_state_rollback(st);
+    /* committed: both */
+    rs_sb_clear(&got);
+    ck_assert_int_eq(rs_state_begin(st), 0);
+    ck_assert_int_eq(rs_recalc_into(r.p, s, st, &o, collect_delta, &got, &stats, d), RS_RECALC_OK);
+    ck_assert_int_eq(rs_db_exec(rs_state_db(st), "INSERT INTO sync_runs VALUES (1)"), 0);
+    ck_assert_int_eq(rs_state_commit(st), 0);
+    rs_state_close(st);
+    ck_assert_str_eq(got.buf, want);
+    ck_assert_uint_eq(stats.groups_evaluated, 3);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM groups"), 3);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM sync_runs"), 1);
+    ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs"), 1);
+    char *lab = stored_members(ref_db, "lab");
+    assert_members(db, "lab", lab);
+    free(lab);
+    rs_sb_free(&got);
+    rules_free(&r);
+    free(want);
+    rs_snapshot_free(s);
+    free(d);
+    free(db);
+    free(ref_db);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(recalc_removed_rule_kept_or_pruned) {
     make_tmpdir();
     char *db = tmp_path("state.db");
@@ -832,6 +900,7 @@ static Suite *state_suite(void) {
     tcase_add_test(db, universes_shared_and_collected);
     tcase_add_test(db, rollback_and_close_keep_previous);
     tcase_add_test(db, crash_inside_transaction_keeps_previous);
+    tcase_add_test(db, recalc_into_the_callers_transaction);
     tcase_add_test(db, legacy_database_hot_journal_and_upgrade);
     tcase_add_test(db, corrupt_membership_reported);
     suite_add_tcase(s, db);
