@@ -207,7 +207,7 @@ static size_t pick_mapping(const ast_mapfile *f, const char *id) {
     return f->nmaps;
 }
 
-static int run_mapping(const map_opts *o, cli_mapfile *mf, rs_diags *d) {
+static int run_mapping(const map_opts *o, rs_mapfile *mf, rs_diags *d) {
     size_t idx = pick_mapping(mf->ast, o->id);
     if (idx == mf->ast->nmaps) return cli_usage_error("no mapping \"%s\" in %s", o->id, o->mapping);
     char *dir = rs_path_dir(o->mapping);
@@ -254,11 +254,11 @@ int cmd_map(int argc, char **argv) {
     if (rc != CLI_OK) return rc;
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
-    cli_mapfile mf;
-    rc = cli_mapfile_load(&mf, o.mapping, d);
+    rs_mapfile mf;
+    rc = cli_status(rs_mapfile_load(&mf, o.mapping, d));
     if (rc == CLI_OK) rc = run_mapping(&o, &mf, d);
     cli_print_diags(d, false);
-    cli_mapfile_free(&mf);
+    rs_mapfile_free(&mf);
     free(d);
     return rc;
 }

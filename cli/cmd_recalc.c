@@ -44,7 +44,7 @@ static bool parse_as_of(const char *s, int32_t *today) {
 /* The snapshot and the rules compiled against its schema and ids. */
 typedef struct loaded {
     rs_snapshot *s;
-    cli_rules r;
+    rs_rules r;
     double load_ms, compile_ms;
 } loaded;
 
@@ -58,7 +58,7 @@ static int load_inputs(loaded *in, const char *snapshot, char *const *rules, siz
     rs_idset ids;
     rs_snapshot_idset(in->s, &ids);
     t0 = rs_now_ms();
-    int rc = cli_rules_load(&in->r, rules, nrules, in->s->schema, &ids, d);
+    int rc = cli_status(rs_rules_load(&in->r, (const char *const *)rules, nrules, in->s->schema, &ids, d));
     in->compile_ms = rs_now_ms() - t0;
     return rc;
 }
@@ -70,7 +70,7 @@ static void progress(const loaded *in, const char *what) {
 }
 
 static void free_inputs(loaded *in) {
-    cli_rules_free(&in->r);
+    rs_rules_free(&in->r);
     rs_snapshot_free(in->s);
 }
 
@@ -205,8 +205,7 @@ int cmd_recalc(int argc, char **argv) {
     rs_recalc_stats st;
     if (rc == CLI_OK) {
         progress(&in, "recalculating");
-        int r = rs_recalc(in.r.program, in.s, &o, &st, d);
-        rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
+        rc = cli_status(rs_recalc(in.r.program, in.s, &o, &st, d));
     }
     cli_flush_stdout();
     cli_print_diags(d, false);
@@ -474,8 +473,7 @@ int cmd_dry_run(int argc, char **argv) {
     memset(&dr, 0, sizeof dr);
     if (rc == CLI_OK) {
         progress(&in, "evaluating");
-        int r = rs_dry_run_compute(&dr, in.r.program, in.s, a.state, today, a.threads, d);
-        rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
+        rc = cli_status(rs_dry_run_compute(&dr, in.r.program, in.s, a.state, today, a.threads, d));
     }
     /* On success stdout carries one document, so diagnostics (warnings) go to stderr as text. */
     cli_print_diags(d, a.json && rc != CLI_OK);
