@@ -43,7 +43,7 @@ else
 endif
 CXXFLAGS_ALL = -std=c++17 -g $(OPT) $(SAN) -pthread -MMD -MP -Wall -Wextra $(WERROR)
 
-MODULES  := common grammar compiler runtime connectors
+MODULES  := common grammar compiler runtime connectors api
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_CXX_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.cc))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_CXX_SRCS:%.cc=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/parser.o

@@ -121,15 +121,8 @@ static int map_source(map_run *run, const char *path) {
     return CLI_OK;
 }
 
-static size_t pick_mapping(const ast_mapfile *f, const char *id) {
-    if (!id) return 0;
-    for (size_t i = 0; i < f->nmaps; i++)
-        if (strcmp(f->maps[i].id.s, id) == 0) return i;
-    return f->nmaps;
-}
-
 static int run_mapping(const map_opts *o, rs_mapfile *mf, rs_diags *d) {
-    size_t idx = pick_mapping(mf->ast, o->id);
+    size_t idx = rs_mapfile_find(mf, o->id);
     if (idx == mf->ast->nmaps) return cli_usage_error("no mapping \"%s\" in %s", o->id, o->mapping);
     char *dir = rs_path_dir(o->mapping);
     rs_mapprog *prog = rs_map_compile(mf->check, idx, dir);

@@ -2,9 +2,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "api/roster.h"
 #include "cli/cli.h"
-
-#define ROSTER_VERSION "0.1.0"
 
 typedef struct command {
     const char *name;
@@ -49,7 +48,7 @@ int main(int argc, char **argv) {
         return cli_close_stdout(CLI_OK);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        puts("roster " ROSTER_VERSION);
+        printf("roster %s\n", roster_version());
         return cli_close_stdout(CLI_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -172,3 +172,10 @@ void rs_mapfile_free(rs_mapfile *m) {
     rs_source_free(m->src);
     memset(m, 0, sizeof *m);
 }
+
+size_t rs_mapfile_find(const rs_mapfile *m, const char *id) {
+    if (!id) return 0;
+    for (size_t i = 0; i < m->ast->nmaps; i++)
+        if (strcmp(m->ast->maps[i].id.s, id) == 0) return i;
+    return m->ast->nmaps;
+}

@@ -45,6 +45,9 @@ typedef struct rs_mapfile {
 /* *m is set even on failure: free it with rs_mapfile_free. */
 int rs_mapfile_load(rs_mapfile *m, const char *path, rs_diags *d);
 void rs_mapfile_free(rs_mapfile *m);
+/* The index of mapping `id` of a loaded file (the first one when id is NULL), or ast->nmaps when
+ * there is none. */
+size_t rs_mapfile_find(const rs_mapfile *m, const char *id);
 
 /* Whether a path names a mapping file (*.map) or a folder with one. In a mappings folder the other
  * files are the schemas and tables the mappings name. */
