@@ -4,6 +4,8 @@
 #   make asan       the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (needs clang)
 #   make bench      benchmark tables (bench/README.md)
+#   make install    the command, libroster.so, roster.h, roster.pc and the man pages under
+#                   $(DESTDIR)$(PREFIX) (PREFIX=/usr/local); `make uninstall` removes them
 # Each flavour builds in its own folder, so they never mix objects.
 
 FLAVOUR ?= release
@@ -42,6 +44,9 @@ else
   CXX := c++
 endif
 CXXFLAGS_ALL = -std=c++17 -g $(OPT) $(SAN) -pthread -MMD -MP -Wall -Wextra $(WERROR)
+# Library objects are position-independent, with every symbol hidden unless roster.h exports it
+# (ROSTER_API): the same objects make libroster.a and libroster.so.
+LIB_FLAGS := -fPIC -fvisibility=hidden
 
 MODULES  := common grammar compiler runtime connectors api
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
@@ -49,6 +54,10 @@ LIB_CXX_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.cc))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_CXX_SRCS:%.cc=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/parser.o
 CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 LIB      := $(BUILD)/libroster.a
+# The shared library's version is roster.h's; its soname carries the major number.
+VERSION  := $(shell sed -n 's/^.define ROSTER_VERSION "\(.*\)"$$/\1/p' api/roster.h)
+SO_NAME  := libroster.so.$(firstword $(subst ., ,$(VERSION)))
+SO       := $(BUILD)/libroster.so.$(VERSION)
 BIN      := $(BUILD)/roster
 TEST_SRCS := $(wildcard tests/check_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
@@ -59,7 +68,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 # Objects of tests and benchmarks are kept (they are intermediate files of a pattern chain).
 .SECONDARY:
 
-all: $(BIN) $(BENCH_BINS)
+all: $(BIN) $(SO) $(BENCH_BINS)
 
 deps:
 	sh scripts/install-deps.sh
@@ -79,27 +88,37 @@ $(GEN)/lexer.c: grammar/lexer.re $(GEN)/parser.h
 	re2c -W --no-generation-date --no-version -o $@ $<
 
 $(GEN)/%.o: $(GEN)/%.c
-	$(CC) $(CPPFLAGS) -Igrammar $(CFLAGS_ALL) $(GENWARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Igrammar $(CFLAGS_ALL) $(OBJ_FLAGS) $(GENWARN) -c -o $@ $<
 
 $(BUILD)/common/utf8.o: $(GEN)/casefold_table.h
 
 # ---- our own code: the full warning list ----
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(OBJ_FLAGS) $(WARN) -c -o $@ $<
 
 $(BUILD)/%.o: %.cc
 	@mkdir -p $(@D)
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS_ALL) -c -o $@ $<
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS_ALL) $(OBJ_FLAGS) -c -o $@ $<
 
 # grammar/ sources may include the generated token header.
 $(BUILD)/grammar/%.o: grammar/%.c | $(GEN)/parser.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS_ALL) $(OBJ_FLAGS) $(WARN) -c -o $@ $<
+
+$(LIB_OBJS): OBJ_FLAGS := $(LIB_FLAGS)
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
+
+# libroster.so exports roster.h's functions and nothing else (api/exports.ver); -z defs: every
+# symbol it needs is found at link time, not when a program loads it.
+$(SO): $(LIB_OBJS) api/exports.ver
+	$(CC) $(CFLAGS_ALL) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script=api/exports.ver \
+	  -Wl,-z,defs -Wl,--as-needed -o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(BUILD)/libroster.so
 
 $(BIN): $(CLI_OBJS) $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
@@ -127,6 +146,16 @@ asan:
 
 # ---- fuzzing (issue #4): fuzz/Makefile.inc owns the target list ----
 -include fuzz/Makefile.inc
+
+# Every object depends on the flags it was compiled with, written to $(BUILD)/flags when they change
+# (another CC, OPT or option above): objects built with other flags are rebuilt, never linked with
+# new ones (a library object without -fPIC cannot go into libroster.so). After the fuzz include,
+# which sets the fuzz flavours' flags.
+FLAGS_FILE := $(BUILD)/flags
+FLAGS_LINE = $(CC) $(CXX) $(CPPFLAGS) $(CFLAGS_ALL) $(CXXFLAGS_ALL) $(LIB_FLAGS) $(WARN) $(GENWARN)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(FLAGS_FILE) 2>/dev/null)" = '$(FLAGS_LINE)' ] || \
+  printf '%s\n' '$(FLAGS_LINE)' > $(FLAGS_FILE); })
+$(LIB_OBJS) $(CLI_OBJS) $(TEST_BINS:%=%.o) $(BENCH_BINS:%=%.o): $(FLAGS_FILE)
 
 # ---- benchmarks ----
 bench: $(BIN) $(BENCH_BINS)
