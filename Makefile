@@ -52,7 +52,7 @@ MODULES  := common grammar compiler runtime connectors api
 LIB_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_CXX_SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.cc))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_CXX_SRCS:%.cc=$(BUILD)/%.o) $(GEN)/lexer.o $(GEN)/parser.o
-CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c)) $(GEN)/help.o
 LIB      := $(BUILD)/libroster.a
 # The shared library's version is roster.h's; its soname carries the major number.
 VERSION  := $(shell sed -n 's/^.define ROSTER_VERSION "\(.*\)"$$/\1/p' api/roster.h)
@@ -63,12 +63,18 @@ TEST_SRCS := $(wildcard tests/check_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
+# The command pages (docs/commands/README.md): each command's --help text, compiled into the
+# command, and its man page, both from one text. COMMANDS is the order roster(1) lists them in.
+COMMANDS  := check fmt compile disasm dry-run recalc members map snapshot
+CMD_PAGES := docs/commands/roster.txt $(COMMANDS:%=docs/commands/%.txt)
+MAN_PAGES := $(BUILD)/man/roster.1 $(COMMANDS:%=$(BUILD)/man/roster-%.1)
+
 .PHONY: all test unit e2e asan fuzz fuzz-build fuzz-replay bench clean deps
 .DELETE_ON_ERROR:
 # Objects of tests and benchmarks are kept (they are intermediate files of a pattern chain).
 .SECONDARY:
 
-all: $(BIN) $(SO) $(BENCH_BINS)
+all: $(BIN) $(SO) $(MAN_PAGES) $(BENCH_BINS)
 
 deps:
 	sh scripts/install-deps.sh
@@ -91,6 +97,19 @@ $(GEN)/%.o: $(GEN)/%.c
 	$(CC) $(CPPFLAGS) -Igrammar $(CFLAGS_ALL) $(OBJ_FLAGS) $(GENWARN) -c -o $@ $<
 
 $(BUILD)/common/utf8.o: $(GEN)/casefold_table.h
+
+# ---- the command pages: --help texts and man pages ----
+$(GEN)/help.c: $(CMD_PAGES) scripts/cmddoc.awk
+	@mkdir -p $(@D)
+	awk -v mode=help -f scripts/cmddoc.awk $(CMD_PAGES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/roster.1: $(CMD_PAGES) scripts/cmddoc.awk api/roster.h
+	@mkdir -p $(@D)
+	awk -v mode=man -v version=$(VERSION) -f scripts/cmddoc.awk $(CMD_PAGES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/man/roster-%.1: docs/commands/%.txt scripts/cmddoc.awk api/roster.h
+	@mkdir -p $(@D)
+	awk -v mode=man -v version=$(VERSION) -f scripts/cmddoc.awk $< > $@.tmp && mv $@.tmp $@
 
 # ---- our own code: the full warning list ----
 $(BUILD)/%.o: %.c

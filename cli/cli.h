@@ -11,6 +11,7 @@
 #include "compiler/check.h"
 #include "compiler/compile.h"
 #include "compiler/load.h"
+#include "cli/help.h"
 
 enum { CLI_OK = 0, CLI_INVALID = 1, CLI_USAGE = 2 };
 

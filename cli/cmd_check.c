@@ -39,7 +39,7 @@ static int parse_rule_opts(int argc, char **argv, rule_opts *o, const char *cmd)
         case 'f': o->format = optarg; break;
         case 'o': o->out = optarg; break;
         case 'd': o->disasm = true; break;
-        default: return cli_usage_error("see 'roster help' for the options of '%s'", cmd);
+        default: return cli_usage(cmd);
         }
     }
     if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0)
@@ -148,7 +148,7 @@ int cmd_compile(int argc, char **argv) {
 }
 
 int cmd_disasm(int argc, char **argv) {
-    if (argc != 2) return cli_usage_error("usage: roster disasm rules.rbc");
+    if (argc != 2) return cli_usage("disasm");
     char *bytes;
     size_t len;
     int rd = rs_read_file(argv[1], (size_t)1 << 30, &bytes, &len);
@@ -177,12 +177,12 @@ int cmd_fmt(int argc, char **argv) {
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c != 't') return cli_usage_error("usage: roster fmt FILE [--to text|json]");
+        if (c != 't') return cli_usage("fmt");
         to = optarg;
     }
     if (strcmp(to, "text") != 0 && strcmp(to, "json") != 0)
         return cli_usage_error("--to takes text or json, not '%s'", to);
-    if (optind != argc - 1) return cli_usage_error("usage: roster fmt FILE [--to text|json]");
+    if (optind != argc - 1) return cli_usage("fmt");
     if (rs_is_mapping_path(argv[optind])) {
         if (strcmp(to, "text") != 0) return cli_usage_error("mapping files have a text form only");
         return cli_fmt_mapping(argv[optind]);

@@ -43,13 +43,11 @@ static int parse_map_opts(int argc, char **argv, map_opts *o) {
         case 'f': o->format = optarg; break;
         case 'i': o->id = optarg; break;
         case 'd': o->disasm = true; break;
-        default: return cli_usage_error("usage: roster map --mapping FILE --source records.jsonl "
-                                        "[--format jsonl|table] [--id MAPPING] [--disasm]");
+        default: return cli_usage("map");
         }
     }
     if (!o->mapping || (!o->source && !o->disasm) || optind != argc)
-        return cli_usage_error("usage: roster map --mapping FILE --source records.jsonl "
-                               "[--format jsonl|table] [--id MAPPING] [--disasm]");
+        return cli_usage("map");
     if (strcmp(o->format, "jsonl") != 0 && strcmp(o->format, "table") != 0)
         return cli_usage_error("--format takes jsonl or table, not '%s'", o->format);
     return CLI_OK;

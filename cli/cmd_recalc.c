@@ -81,11 +81,6 @@ typedef struct recalc_args {
     size_t max_errors;
 } recalc_args;
 
-static int recalc_usage(void) {
-    return cli_usage_error("usage: roster recalc --rules DIR|FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--out deltas.jsonl] [--as-of YYYY-MM-DD] [--stats] [--prune] [--threads N] [--max-errors N]");
-}
-
 /* Two paths name one file: the same inode when both exist (hard links, other spellings). */
 static bool same_file(const char *a, const char *b) {
     struct stat sa, sb;
@@ -146,12 +141,12 @@ static int parse_recalc(int argc, char **argv, recalc_args *a) {
             if (!cli_parse_max_errors(optarg, &a->max_errors))
                 return cli_usage_error("--max-errors takes a number from 0 to 100000");
             break;
-        default: return recalc_usage();
+        default: return cli_usage("recalc");
         }
     }
     /* `--rules DIR more.rule`: paths after the options are rules too. */
     while (optind < argc) a->rules[a->nrules++] = argv[optind++];
-    if (a->nrules == 0 || !a->snapshot) return recalc_usage();
+    if (a->nrules == 0 || !a->snapshot) return cli_usage("recalc");
     return out_is_an_input(a) ? CLI_USAGE : CLI_OK;
 }
 
@@ -223,12 +218,6 @@ typedef struct dry_args {
     size_t max_errors;
 } dry_args;
 
-static int dry_usage(void) {
-    return cli_usage_error("usage: roster dry-run FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--stats] [--threads N] "
-                           "[--max-errors N]");
-}
-
 static int parse_dry(int argc, char **argv, dry_args *a) {
     static const struct option longopts[] = {
         {"snapshot", required_argument, NULL, 's'}, {"state", required_argument, NULL, 'S'},
@@ -259,12 +248,12 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
             if (!cli_parse_max_errors(optarg, &a->max_errors))
                 return cli_usage_error("--max-errors takes a number from 0 to 100000");
             break;
-        default: return dry_usage();
+        default: return cli_usage("dry-run");
         }
     }
     a->rules = argv + optind;
     a->nrules = (size_t)(argc - optind);
-    if (a->nrules == 0 || !a->snapshot) return dry_usage();
+    if (a->nrules == 0 || !a->snapshot) return cli_usage("dry-run");
     return CLI_OK;
 }
 
@@ -319,10 +308,6 @@ int cmd_dry_run(int argc, char **argv) {
 }
 
 /* ---- members ---- */
-
-static int members_usage(void) {
-    return cli_usage_error("usage: roster members GROUP [--state roster.db] [--format text|json]");
-}
 
 /* Exit 1 for a group the database does not hold, naming the ones it does when they are few. */
 static int unknown_group(const char *id, const rs_sgroups *g) {
@@ -390,9 +375,9 @@ int cmd_members(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == 'S') state = optarg;
         else if (c == 'f') format = optarg;
-        else return members_usage();
+        else return cli_usage("members");
     }
-    if (optind != argc - 1) return members_usage();
+    if (optind != argc - 1) return cli_usage("members");
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("--format takes text or json, not '%s'", format);
     rs_diags *d = new_diags(0);
