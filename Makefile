@@ -69,7 +69,7 @@ COMMANDS  := check fmt compile disasm dry-run recalc members map snapshot
 CMD_PAGES := docs/commands/roster.txt $(COMMANDS:%=docs/commands/%.txt)
 MAN_PAGES := $(BUILD)/man/roster.1 $(COMMANDS:%=$(BUILD)/man/roster-%.1)
 
-.PHONY: all test unit e2e asan fuzz fuzz-build fuzz-replay bench clean deps
+.PHONY: all test unit e2e asan fuzz fuzz-build fuzz-replay bench clean deps install uninstall
 .DELETE_ON_ERROR:
 # Objects of tests and benchmarks are kept (they are intermediate files of a pattern chain).
 .SECONDARY:
@@ -154,7 +154,8 @@ test: unit e2e fuzz-replay
 unit: $(TEST_BINS)
 	@sh scripts/run-unit.sh $(TEST_BINS)
 
-e2e: $(BIN) $(BENCH_BINS)
+# test_install.sh runs `make install` of what is built here: built first, so that it only copies.
+e2e: $(BIN) $(SO) $(MAN_PAGES) $(BENCH_BINS)
 	@sh tests/e2e/run.sh $(BIN)
 
 fuzz-replay: $(BUILD)/fuzz-replay/.built
@@ -179,6 +180,33 @@ $(LIB_OBJS) $(CLI_OBJS) $(TEST_BINS:%=%.o) $(BENCH_BINS:%=%.o): $(FLAGS_FILE)
 # ---- benchmarks ----
 bench: $(BIN) $(BENCH_BINS)
 	sh bench/run.sh $(BUILD)
+
+# ---- install: the command, the shared library, roster.h, roster.pc, the man pages ----
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+# roster.pc names its folders from ${prefix}, so pkg-config --define-prefix can move them.
+PC_DIR      = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+install: $(BIN) $(SO) $(MAN_PAGES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/roster
+	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/$(notdir $(SO))
+	ln -sf $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libroster.so
+	install -m 644 api/roster.h $(DESTDIR)$(INCLUDEDIR)/roster.h
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(call PC_DIR,$(LIBDIR))|' \
+	    -e 's|@includedir@|$(call PC_DIR,$(INCLUDEDIR))|' -e 's|@version@|$(VERSION)|' \
+	    api/roster.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/roster.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/roster.pc
+	install -m 644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/roster $(DESTDIR)$(LIBDIR)/$(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SO_NAME) \
+	      $(DESTDIR)$(LIBDIR)/libroster.so $(DESTDIR)$(INCLUDEDIR)/roster.h \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/roster.pc $(patsubst $(BUILD)/man/%,$(DESTDIR)$(MANDIR)/man1/%,$(MAN_PAGES))
 
 clean:
 	rm -rf build
