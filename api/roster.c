@@ -1,6 +1,7 @@
 /* roster.c: the public C API (roster.h), a thin layer over the library's modules: it checks its
  * arguments, calls what the `roster` command calls, and turns each call's diagnostics into text
  * and JSON before the sources they point into are freed. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,28 +102,24 @@ static int call_end(roster_diags *d, rs_diags *rd, int rc) {
     return rc;
 }
 
-/* An argument error (E0008) of a call: returns status. */
+/* An argument error (E0008) of a call, added to its diagnostics: returns status. */
 static int arg_fail(rs_diags *rd, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int arg_fail(rs_diags *rd, int status, const char *fmt, ...) {
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rs_diag_atv(rd, RS_E_BAD_ARGUMENT, NULL, rs_span_make(0, 0), fmt, ap);
     va_end(ap);
-    rs_diag_file(rd, RS_E_BAD_ARGUMENT, "", 0, 0, "%s", msg);
     return status;
 }
 
-/* The same for calls that gather no other diagnostics. */
+/* The same for a call that fails before it gathers any other diagnostic. */
 static int fail(roster_diags *d, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(roster_diags *d, int status, const char *fmt, ...) {
     rs_diags *rd = call_begin(d);
-    char msg[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rs_diag_atv(rd, RS_E_BAD_ARGUMENT, NULL, rs_span_make(0, 0), fmt, ap);
     va_end(ap);
-    rs_diag_file(rd, RS_E_BAD_ARGUMENT, "", 0, 0, "%s", msg);
     return call_end(d, rd, status);
 }
 
@@ -185,20 +182,33 @@ static roster_rules *rules_new(const char *schema_path, const roster_snapshot *s
     return r;
 }
 
-/* Hands over a compiled r, or frees it after its diagnostics are rendered. */
-static int rules_end(roster_rules **out, roster_rules *r, int rc, roster_diags *d, rs_diags *rd) {
-    rc = call_end(d, rd, rc);
-    if (rc == ROSTER_OK) *out = r;
-    else roster_rules_free(r);
-    return rc;
-}
-
 static int rules_args(roster_rules **out, const char *schema_path, const roster_snapshot *snap,
                       roster_diags *d, const char *fn) {
     if (!out) return fail(d, ROSTER_ERR_ARG, "%s: out is NULL", fn);
     *out = NULL;
     if (!schema_path && !snap) return fail(d, ROSTER_ERR_ARG, "%s: needs a schema path or a snapshot", fn);
     return ROSTER_OK;
+}
+
+/* Both forms of compile: the rule files paths name, or the one source src (taken over). The new
+ * rules are handed over, or freed once their diagnostics are rendered. */
+static int compile(roster_rules **out, const char *const *paths, size_t npaths, rs_source *src,
+                   const char *schema_path, const roster_snapshot *snap, roster_diags *d, rs_diags *rd) {
+    roster_rules *r = rules_new(schema_path, snap, rd);
+    int rc = ROSTER_ERR_INPUT;
+    if (r) {
+        rs_idset ids;
+        if (snap) rs_snapshot_idset(snap->s, &ids);
+        const rs_idset *idp = snap ? &ids : NULL;
+        rc = load_status(src ? rs_rules_from_sources(&r->r, &src, 1, r->against, idp, rd)
+                             : rs_rules_load(&r->r, paths, npaths, r->against, idp, rd));
+    } else {
+        rs_source_free(src);
+    }
+    rc = call_end(d, rd, rc);
+    if (rc == ROSTER_OK) *out = r;
+    else roster_rules_free(r);
+    return rc;
 }
 
 int roster_rules_compile(roster_rules **out, const char *const *paths, size_t npaths, const char *schema_path,
@@ -208,13 +218,7 @@ int roster_rules_compile(roster_rules **out, const char *const *paths, size_t np
     if (!paths || npaths == 0) return fail(d, ROSTER_ERR_ARG, "roster_rules_compile: no paths");
     for (size_t i = 0; i < npaths; i++)
         if (!paths[i]) return fail(d, ROSTER_ERR_ARG, "roster_rules_compile: paths[%zu] is NULL", i);
-    rs_diags *rd = call_begin(d);
-    roster_rules *r = rules_new(schema_path, snap, rd);
-    if (!r) return call_end(d, rd, ROSTER_ERR_INPUT);
-    rs_idset ids;
-    if (snap) rs_snapshot_idset(snap->s, &ids);
-    rc = load_status(rs_rules_load(&r->r, paths, npaths, r->against, snap ? &ids : NULL, rd));
-    return rules_end(out, r, rc, d, rd);
+    return compile(out, paths, npaths, NULL, schema_path, snap, d, call_begin(d));
 }
 
 int roster_rules_compile_text(roster_rules **out, const char *name, const char *text, size_t len,
@@ -223,13 +227,15 @@ int roster_rules_compile_text(roster_rules **out, const char *name, const char *
     if (rc != ROSTER_OK) return rc;
     if (!text) return fail(d, ROSTER_ERR_ARG, "roster_rules_compile_text: text is NULL");
     rs_diags *rd = call_begin(d);
-    roster_rules *r = rules_new(schema_path, snap, rd);
-    if (!r) return call_end(d, rd, ROSTER_ERR_INPUT);
-    rs_idset ids;
-    if (snap) rs_snapshot_idset(snap->s, &ids);
-    rs_source *src = rs_source_new(name ? name : "<text>", rs_strndup(text, len), len);
-    rc = load_status(rs_rules_from_sources(&r->r, &src, 1, r->against, snap ? &ids : NULL, rd));
-    return rules_end(out, r, rc, d, rd);
+    if (!name) name = "<text>";
+    /* The limit of a rule file, which also keeps every byte offset within a span's 32 bits. */
+    if (len > RS_MAX_SOURCE_BYTES) {
+        rs_diag_file(rd, RS_E_FILE_TOO_LARGE, name, 0, 0, "rule text is larger than %u MiB",
+                     RS_MAX_SOURCE_BYTES >> 20);
+        return call_end(d, rd, ROSTER_ERR_INPUT);
+    }
+    rs_source *src = rs_source_new(name, rs_strndup(text, len), len);
+    return compile(out, NULL, 0, src, schema_path, snap, d, rd);
 }
 
 size_t roster_rules_count(const roster_rules *r) { return r ? r->r.program->ngroups : 0; }
@@ -472,10 +478,16 @@ int roster_map(char **out, size_t *nfailed, roster_mapper *m, const char *record
     if (len) {
         /* The records go through the same reader as a file given to `roster map`. */
         FILE *in = fmemopen((void *)(uintptr_t)records, len, "r");
-        if (!in) return fail(d, ROSTER_ERR_IO, "roster_map: cannot read the records");
-        size_t lines;
-        rs_map_read_jsonl(in, map_batch, &c, &lines);
-        fclose(in);
+        size_t lines = 0;
+        int err = in ? rs_map_read_jsonl(in, map_batch, &c, &lines) : errno;
+        if (in) fclose(in);
+        if (err) {
+            rs_sb_free(&c.out);
+            rs_diags *rd = call_begin(d);
+            rs_diag_file(rd, RS_E_IO, "<records>", 0, 0, "cannot read the records after line %zu: %s", lines,
+                         strerror(err));
+            return call_end(d, rd, ROSTER_ERR_IO);
+        }
     }
     if (nfailed) *nfailed = c.nfailed;
     *out = rs_sb_take(&c.out);

@@ -99,7 +99,8 @@ ROSTER_API int roster_rules_compile(roster_rules **out, const char *const *paths
                                     const char *schema_path, const roster_snapshot *snap,
                                     roster_diags *d);
 /* The same for rule text in memory (len bytes, in the text or the JSON form, told apart by the
- * first character): name is what diagnostics call it (NULL: "<text>"). */
+ * first character): name is what diagnostics call it (NULL: "<text>"). Like a rule file, the text
+ * may be up to 8 MiB (E0001). */
 ROSTER_API int roster_rules_compile_text(roster_rules **out, const char *name, const char *text,
                                          size_t len, const char *schema_path,
                                          const roster_snapshot *snap, roster_diags *d);

@@ -73,6 +73,12 @@ START_TEST(bad_rule_text_gives_diagnostics_and_null) {
     ck_assert_ptr_null(r);
     assert_has(roster_diags_text(d), "<text>:1:7: error[E0104]");
     ck_assert_ptr_null(strstr(roster_diags_text(d), "E0201"));
+    /* more than a rule file may hold */
+    size_t big = (8u << 20) + 1;
+    char *huge = calloc(big, 1);
+    ck_assert_int_eq(roster_rules_compile_text(&r, "big.rule", huge, big, SCHEMA, NULL, d), ROSTER_ERR_INPUT);
+    assert_has(roster_diags_text(d), "big.rule: error[E0001]: rule text is larger than 8 MiB");
+    free(huge);
     roster_diags_free(d);
 }
 END_TEST
