@@ -10,6 +10,8 @@
 #include "grammar/grammar.h"
 #include "compiler/check.h"
 #include "compiler/compile.h"
+#include "compiler/load.h"
+#include "cli/help.h"
 
 enum { CLI_OK = 0, CLI_INVALID = 1, CLI_USAGE = 2 };
 
@@ -23,40 +25,12 @@ int cmd_dry_run(int argc, char **argv);
 int cmd_members(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 
-/* Rule files read, parsed, checked and compiled together. */
-typedef struct cli_rules {
-    rs_source **srcs;
-    ast_file **asts;
-    size_t n;
-    rs_checked *checked;   /* NULL until checked */
-    rs_program *program;   /* NULL unless every group checked without errors */
-} cli_rules;
-
-/* paths: files, or folders whose *.rule and *.json files are read in name order. Errors go to d.
- * Returns CLI_OK, CLI_INVALID (rule errors) or CLI_USAGE (a path that cannot be read). */
-int cli_rules_load(cli_rules *r, char *const *paths, size_t npaths, const rs_schema *schema,
-                   const rs_idset *ids, rs_diags *d);
-void cli_rules_free(cli_rules *r);
+/* The library's load and run codes (RS_LOAD_*, RS_RECALC_*: 0, -1 invalid input, -2 I/O) as an
+ * exit code. */
+int cli_status(int rs_rc);
 
 /* ---- mapping files (cmd_check.c; `roster map` is cmd_map.c) ---- */
 
-/* A mapping file read, parsed and checked (its schemas, tables and `extends` loaded). */
-typedef struct cli_mapfile {
-    rs_source *src;
-    ast_mapfile *ast;
-    struct rs_mapcheck *check;
-} cli_mapfile;
-
-/* Whether a path names a mapping file (*.map) or a folder with one: `check` and `fmt` read those
- * as mappings. In a mappings folder the other files are the schemas and tables the mappings name. */
-bool cli_is_mapping_path(const char *path);
-/* Files named, and the *.map (mappings) or *.rule and *.json files (rules) of folders named, each
- * folder's in name order. Returns -1 (reported to d) when a folder cannot be read. */
-int cli_expand_paths(char *const *paths, size_t npaths, bool mappings, char ***files, size_t *n,
-                     rs_diags *d);
-/* Returns CLI_OK, CLI_INVALID or CLI_USAGE; free with cli_mapfile_free after printing d. */
-int cli_mapfile_load(cli_mapfile *m, const char *path, rs_diags *d);
-void cli_mapfile_free(cli_mapfile *m);
 /* `roster check` of mapping files: diagnostics printed, exit code returned. */
 int cli_check_mappings(char *const *paths, size_t n, bool json);
 /* `roster fmt` of a mapping file. */

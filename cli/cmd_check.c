@@ -18,7 +18,7 @@ typedef struct rule_opts {
 /* `check` given only mapping files needs no --schema: each mapping names its own schemas. */
 static bool only_mappings(int argc, char **argv) {
     for (int i = optind; i < argc; i++)
-        if (!cli_is_mapping_path(argv[i])) return false;
+        if (!rs_is_mapping_path(argv[i])) return false;
     return true;
 }
 
@@ -39,7 +39,7 @@ static int parse_rule_opts(int argc, char **argv, rule_opts *o, const char *cmd)
         case 'f': o->format = optarg; break;
         case 'o': o->out = optarg; break;
         case 'd': o->disasm = true; break;
-        default: return cli_usage_error("see 'roster help' for the options of '%s'", cmd);
+        default: return cli_usage(cmd);
         }
     }
     if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0)
@@ -78,12 +78,12 @@ static const rs_schema *env_schema(const rule_env *env) {
 }
 
 /* The schema, the optional snapshot, and the rule files named after the options. */
-static int load_rules(const rule_opts *o, int argc, char **argv, rule_env *env, cli_rules *r,
+static int load_rules(const rule_opts *o, int argc, char **argv, rule_env *env, rs_rules *r,
                       rs_diags *d) {
     int rc = load_env(o, env, d);
     if (rc != CLI_OK) return rc;
-    return cli_rules_load(r, argv + optind, (size_t)(argc - optind), env_schema(env),
-                          env->snap ? &env->ids : NULL, d);
+    return cli_status(rs_rules_load(r, (const char *const *)(argv + optind), (size_t)(argc - optind),
+                                    env_schema(env), env->snap ? &env->ids : NULL, d));
 }
 
 static void free_env(rule_env *env) {
@@ -98,18 +98,18 @@ int cmd_check(int argc, char **argv) {
     bool json = strcmp(o.format, "json") == 0;
     if (only_mappings(argc, argv)) return cli_check_mappings(argv + optind, (size_t)(argc - optind), json);
     for (int i = optind; i < argc; i++)
-        if (cli_is_mapping_path(argv[i]))
+        if (rs_is_mapping_path(argv[i]))
             return cli_usage_error("check mapping files (%s) on their own, not with rule files", argv[i]);
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
     rule_env env;
-    cli_rules r = {0};
+    rs_rules r = {0};
     rc = load_rules(&o, argc, argv, &env, &r, d);
     /* Diagnostics point into the rule sources: print them before the sources are freed. */
     cli_print_diags(d, json);
     if (rc == CLI_OK && !json)
         fprintf(stderr, "ok: %zu file(s), %zu group(s) checked\n", r.n, r.checked ? r.checked->ngroups : 0);
-    cli_rules_free(&r);
+    rs_rules_free(&r);
     free_env(&env);
     free(d);
     return rc;
@@ -123,7 +123,7 @@ int cmd_compile(int argc, char **argv) {
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
     rule_env env;
-    cli_rules r = {0};
+    rs_rules r = {0};
     rc = load_rules(&o, argc, argv, &env, &r, d);
     if (rc == CLI_OK && o.out) {
         uint8_t *bytes;
@@ -141,14 +141,14 @@ int cmd_compile(int argc, char **argv) {
         rs_sb_free(&out);
     }
     cli_print_diags(d, strcmp(o.format, "json") == 0);
-    cli_rules_free(&r);
+    rs_rules_free(&r);
     free_env(&env);
     free(d);
     return rc;
 }
 
 int cmd_disasm(int argc, char **argv) {
-    if (argc != 2) return cli_usage_error("usage: roster disasm rules.rbc");
+    if (argc != 2) return cli_usage("disasm");
     char *bytes;
     size_t len;
     int rd = rs_read_file(argv[1], (size_t)1 << 30, &bytes, &len);
@@ -177,13 +177,13 @@ int cmd_fmt(int argc, char **argv) {
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c != 't') return cli_usage_error("usage: roster fmt FILE [--to text|json]");
+        if (c != 't') return cli_usage("fmt");
         to = optarg;
     }
     if (strcmp(to, "text") != 0 && strcmp(to, "json") != 0)
         return cli_usage_error("--to takes text or json, not '%s'", to);
-    if (optind != argc - 1) return cli_usage_error("usage: roster fmt FILE [--to text|json]");
-    if (cli_is_mapping_path(argv[optind])) {
+    if (optind != argc - 1) return cli_usage("fmt");
+    if (rs_is_mapping_path(argv[optind])) {
         if (strcmp(to, "text") != 0) return cli_usage_error("mapping files have a text form only");
         return cli_fmt_mapping(argv[optind]);
     }
@@ -209,27 +209,6 @@ int cmd_fmt(int argc, char **argv) {
 
 /* ---- mapping files ---- */
 
-/* One mapping file read, parsed and checked; what the diagnostics point into stays alive until
- * cli_mapfile_free. */
-int cli_mapfile_load(cli_mapfile *m, const char *path, rs_diags *d) {
-    memset(m, 0, sizeof *m);
-    m->src = rs_source_load(path, d);
-    if (!m->src) return CLI_USAGE;
-    m->ast = rs_parse_mapping(m->src, d);
-    if (!m->ast) return CLI_INVALID;
-    char *dir = rs_path_dir(path);
-    m->check = rs_map_check(m->ast, dir, d);
-    free(dir);
-    return rs_diags_has_errors(d) ? CLI_INVALID : CLI_OK;
-}
-
-void cli_mapfile_free(cli_mapfile *m) {
-    rs_mapcheck_free(m->check);
-    ast_mapfile_free(m->ast);
-    rs_source_free(m->src);
-    memset(m, 0, sizeof *m);
-}
-
 static int worse(int a, int b) { return a == CLI_USAGE || b == CLI_USAGE ? CLI_USAGE : a > b ? a : b; }
 
 int cli_check_mappings(char *const *paths, size_t npaths, bool json) {
@@ -237,20 +216,17 @@ int cli_check_mappings(char *const *paths, size_t npaths, bool json) {
     rs_diags_init(d);
     char **names;
     size_t n;
-    int rc = cli_expand_paths(paths, npaths, true, &names, &n, d) == 0 ? CLI_OK : CLI_USAGE;
-    cli_mapfile *files = rs_calloc(n + 1, sizeof *files);
+    int rc = rs_expand_paths((const char *const *)paths, npaths, true, &names, &n, d) == 0 ? CLI_OK : CLI_USAGE;
+    rs_mapfile *files = rs_calloc(n + 1, sizeof *files);
     size_t nmaps = 0;
     for (size_t i = 0; rc != CLI_USAGE && i < n; i++) {
-        rc = worse(rc, cli_mapfile_load(&files[i], names[i], d));
+        rc = worse(rc, cli_status(rs_mapfile_load(&files[i], names[i], d)));
         nmaps += files[i].ast ? files[i].ast->nmaps : 0;
     }
     cli_print_diags(d, json);
     if (rc == CLI_OK && !json) fprintf(stderr, "ok: %zu mapping file(s), %zu mapping(s) checked\n", n, nmaps);
-    for (size_t i = 0; i < n; i++) {
-        cli_mapfile_free(&files[i]);
-        free(names[i]);
-    }
-    free(names);
+    for (size_t i = 0; i < n; i++) rs_mapfile_free(&files[i]);
+    rs_paths_free(names, n);
     free(files);
     free(d);
     return rc;

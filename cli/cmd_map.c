@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <errno.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "compiler/mapping.h"
@@ -12,8 +11,6 @@
 #include "common/util.h"
 
 /* ---- roster map ---- */
-
-#define MAP_BATCH 4096
 
 typedef struct map_opts {
     const char *mapping, *source, *format, *id;
@@ -46,59 +43,14 @@ static int parse_map_opts(int argc, char **argv, map_opts *o) {
         case 'f': o->format = optarg; break;
         case 'i': o->id = optarg; break;
         case 'd': o->disasm = true; break;
-        default: return cli_usage_error("usage: roster map --mapping FILE --source records.jsonl "
-                                        "[--format jsonl|table] [--id MAPPING] [--disasm]");
+        default: return cli_usage("map");
         }
     }
     if (!o->mapping || (!o->source && !o->disasm) || optind != argc)
-        return cli_usage_error("usage: roster map --mapping FILE --source records.jsonl "
-                               "[--format jsonl|table] [--id MAPPING] [--disasm]");
+        return cli_usage("map");
     if (strcmp(o->format, "jsonl") != 0 && strcmp(o->format, "table") != 0)
         return cli_usage_error("--format takes jsonl or table, not '%s'", o->format);
     return CLI_OK;
-}
-
-/* The source's own id of a record (Google's immutable `id`), for the failure list. */
-static const char *source_id(const json_t *rec) {
-    const char *id = json_string_value(json_object_get(rec, "id"));
-    return id ? id : "";
-}
-
-static void put_record_json(map_run *run, const rs_mapresult *res, size_t r, size_t line,
-                            const json_t *rec, rs_sb *out) {
-    rs_sb_printf(out, "{\"line\": %zu, \"source_id\": ", line);
-    const char *id = source_id(rec);
-    rs_sb_json_str(out, id, strlen(id));
-    if (!res->failed[r]) {
-        rs_sb_puts(out, ", \"target\": {");
-        bool first = true;
-        for (size_t t = 0; t < res->ntargets; t++) {
-            const rs_mapval *v = &res->values[r * res->ntargets + t];
-            if (v->type == MT_ANY) continue;
-            if (!first) rs_sb_puts(out, ", ");
-            first = false;
-            rs_sb_json_str(out, run->prog->targets[t].name, strlen(run->prog->targets[t].name));
-            rs_sb_puts(out, ": ");
-            rs_mapval_json(v, out);
-        }
-        rs_sb_puts(out, "}}\n");
-        return;
-    }
-    rs_sb_puts(out, ", \"failures\": [");
-    bool first = true;
-    for (size_t i = 0; i < res->nfailures; i++) {
-        const rs_mapfailure *f = &res->failures[i];
-        if (f->record != r) continue;
-        if (!first) rs_sb_puts(out, ", ");
-        first = false;
-        const char *field = f->target >= 0 ? run->prog->targets[f->target].name : "";
-        rs_sb_puts(out, "{\"field\": ");
-        rs_sb_json_str(out, field, strlen(field));
-        rs_sb_printf(out, ", \"reason\": \"%s\", \"message\": ", rs_mapfail_name(f->kind));
-        rs_sb_json_str(out, f->message, strlen(f->message));
-        rs_sb_putc(out, '}');
-    }
-    rs_sb_puts(out, "]}\n");
 }
 
 static bool mapped_target(const rs_maptarget *t) { return t->code_end > t->code_start; }
@@ -116,7 +68,7 @@ static void put_record_table(map_run *run, const rs_mapresult *res, size_t r, si
         for (size_t i = 0; i < res->nfailures; i++) {
             const rs_mapfailure *f = &res->failures[i];
             if (f->record != r) continue;
-            const char *id = source_id(rec);
+            const char *id = rs_map_source_id(rec);
             rs_sb_printf(&run->failures, "line %zu", line);
             if (*id) {
                 rs_sb_puts(&run->failures, " (id ");
@@ -139,60 +91,27 @@ static void put_record_table(map_run *run, const rs_mapresult *res, size_t r, si
     rs_sb_putc(out, '\n');
 }
 
-static void map_batch(map_run *run, json_t **recs, const char *const *why, const size_t *lines, size_t n) {
+/* Maps one batch of records and writes their rows. */
+static void map_batch(void *ctx, json_t *const *recs, const char *const *why, const size_t *lines, size_t n) {
+    map_run *run = ctx;
     rs_mapresult res;
     rs_mapper_run(run->mapper, recs, why, n, &res);
     rs_sb out = {0};
     for (size_t r = 0; r < n; r++) {
         run->nfailed += res.failed[r];
         if (run->table) put_record_table(run, &res, r, lines[r], recs[r], &out);
-        else put_record_json(run, &res, r, lines[r], recs[r], &out);
+        else rs_map_record_jsonl(run->prog, &res, r, lines[r], recs[r], &out);
     }
     cli_write_stdout(out.buf, out.len);
     rs_sb_free(&out);
     run->nrecords += n;
-    for (size_t r = 0; r < n; r++) json_decref(recs[r]);
 }
 
-static bool blank(const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return false;
-    return true;
-}
-
-/* Reads the JSON Lines source batch by batch; a line that is not a JSON object is a BAD_RECORD
- * failure that says why. */
-#define WHY_SIZE 200
 static int map_source(map_run *run, const char *path) {
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!in) return cli_usage_error("cannot read '%s'", path);
-    json_t **recs = rs_calloc(MAP_BATCH, sizeof *recs);
-    char *why_text = rs_calloc(MAP_BATCH, WHY_SIZE);
-    const char **why = rs_calloc(MAP_BATCH, sizeof *why);
-    size_t *lines = rs_calloc(MAP_BATCH, sizeof *lines), n = 0, line = 0, cap = 0;
-    char *buf = NULL;
-    ssize_t len;
-    while ((len = getline(&buf, &cap, in)) >= 0) {
-        line++;
-        if (blank(buf, (size_t)len)) continue;
-        char *reason = why_text + n * WHY_SIZE;
-        recs[n] = rs_map_parse_line(buf, (size_t)len, line == 1, reason, WHY_SIZE);
-        why[n] = recs[n] ? NULL : reason;
-        lines[n++] = line;
-        if (n == MAP_BATCH) {
-            map_batch(run, recs, why, lines, n);
-            n = 0;
-        }
-    }
-    /* getline also returns -1 on a read error: without this check a short input looked complete.
-     * The records read before the error are still mapped (map_batch also releases them). */
-    int read_errno = ferror(in) ? errno : 0;
-    if (n) map_batch(run, recs, why, lines, n);
-    free(buf);
-    free(why_text);
-    free(why);
-    free(recs);
-    free(lines);
+    size_t line;
+    int read_errno = rs_map_read_jsonl(in, map_batch, run, &line);
     if (in != stdin) fclose(in);
     if (read_errno)
         return cli_usage_error("cannot read '%s' after line %zu: %s; the records after that line were not "
@@ -200,15 +119,8 @@ static int map_source(map_run *run, const char *path) {
     return CLI_OK;
 }
 
-static size_t pick_mapping(const ast_mapfile *f, const char *id) {
-    if (!id) return 0;
-    for (size_t i = 0; i < f->nmaps; i++)
-        if (strcmp(f->maps[i].id.s, id) == 0) return i;
-    return f->nmaps;
-}
-
-static int run_mapping(const map_opts *o, cli_mapfile *mf, rs_diags *d) {
-    size_t idx = pick_mapping(mf->ast, o->id);
+static int run_mapping(const map_opts *o, rs_mapfile *mf, rs_diags *d) {
+    size_t idx = rs_mapfile_find(mf, o->id);
     if (idx == mf->ast->nmaps) return cli_usage_error("no mapping \"%s\" in %s", o->id, o->mapping);
     char *dir = rs_path_dir(o->mapping);
     rs_mapprog *prog = rs_map_compile(mf->check, idx, dir);
@@ -254,11 +166,11 @@ int cmd_map(int argc, char **argv) {
     if (rc != CLI_OK) return rc;
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);
-    cli_mapfile mf;
-    rc = cli_mapfile_load(&mf, o.mapping, d);
+    rs_mapfile mf;
+    rc = cli_status(rs_mapfile_load(&mf, o.mapping, d));
     if (rc == CLI_OK) rc = run_mapping(&o, &mf, d);
     cli_print_diags(d, false);
-    cli_mapfile_free(&mf);
+    rs_mapfile_free(&mf);
     free(d);
     return rc;
 }

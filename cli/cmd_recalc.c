@@ -9,14 +9,10 @@
 #include "cli/cli.h"
 #include "common/date.h"
 #include "common/strbuf.h"
-#include "common/utf8.h"
 #include "common/util.h"
 #include "runtime/bitmap.h"
 #include "runtime/recalc.h"
-#include "runtime/refeval.h"
 #include "runtime/snapshot.h"
-
-#define DRY_RUN_LIST 20   /* members listed per group and direction in a dry-run */
 
 static rs_diags *new_diags(size_t max_errors) {
     rs_diags *d = rs_malloc(sizeof *d);
@@ -44,7 +40,7 @@ static bool parse_as_of(const char *s, int32_t *today) {
 /* The snapshot and the rules compiled against its schema and ids. */
 typedef struct loaded {
     rs_snapshot *s;
-    cli_rules r;
+    rs_rules r;
     double load_ms, compile_ms;
 } loaded;
 
@@ -58,7 +54,7 @@ static int load_inputs(loaded *in, const char *snapshot, char *const *rules, siz
     rs_idset ids;
     rs_snapshot_idset(in->s, &ids);
     t0 = rs_now_ms();
-    int rc = cli_rules_load(&in->r, rules, nrules, in->s->schema, &ids, d);
+    int rc = cli_status(rs_rules_load(&in->r, (const char *const *)rules, nrules, in->s->schema, &ids, d));
     in->compile_ms = rs_now_ms() - t0;
     return rc;
 }
@@ -70,7 +66,7 @@ static void progress(const loaded *in, const char *what) {
 }
 
 static void free_inputs(loaded *in) {
-    cli_rules_free(&in->r);
+    rs_rules_free(&in->r);
     rs_snapshot_free(in->s);
 }
 
@@ -84,11 +80,6 @@ typedef struct recalc_args {
     int threads;
     size_t max_errors;
 } recalc_args;
-
-static int recalc_usage(void) {
-    return cli_usage_error("usage: roster recalc --rules DIR|FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--out deltas.jsonl] [--as-of YYYY-MM-DD] [--stats] [--prune] [--threads N] [--max-errors N]");
-}
 
 /* Two paths name one file: the same inode when both exist (hard links, other spellings). */
 static bool same_file(const char *a, const char *b) {
@@ -150,12 +141,12 @@ static int parse_recalc(int argc, char **argv, recalc_args *a) {
             if (!cli_parse_max_errors(optarg, &a->max_errors))
                 return cli_usage_error("--max-errors takes a number from 0 to 100000");
             break;
-        default: return recalc_usage();
+        default: return cli_usage("recalc");
         }
     }
     /* `--rules DIR more.rule`: paths after the options are rules too. */
     while (optind < argc) a->rules[a->nrules++] = argv[optind++];
-    if (a->nrules == 0 || !a->snapshot) return recalc_usage();
+    if (a->nrules == 0 || !a->snapshot) return cli_usage("recalc");
     return out_is_an_input(a) ? CLI_USAGE : CLI_OK;
 }
 
@@ -205,8 +196,7 @@ int cmd_recalc(int argc, char **argv) {
     rs_recalc_stats st;
     if (rc == CLI_OK) {
         progress(&in, "recalculating");
-        int r = rs_recalc(in.r.program, in.s, &o, &st, d);
-        rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
+        rc = cli_status(rs_recalc(in.r.program, in.s, &o, &st, d));
     }
     cli_flush_stdout();
     cli_print_diags(d, false);
@@ -227,12 +217,6 @@ typedef struct dry_args {
     int threads;
     size_t max_errors;
 } dry_args;
-
-static int dry_usage(void) {
-    return cli_usage_error("usage: roster dry-run FILE... --snapshot DIR|FILE [--state roster.db] "
-                           "[--as-of YYYY-MM-DD] [--explain MEMBER] [--format text|json] [--stats] [--threads N] "
-                           "[--max-errors N]");
-}
 
 static int parse_dry(int argc, char **argv, dry_args *a) {
     static const struct option longopts[] = {
@@ -264,178 +248,13 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
             if (!cli_parse_max_errors(optarg, &a->max_errors))
                 return cli_usage_error("--max-errors takes a number from 0 to 100000");
             break;
-        default: return dry_usage();
+        default: return cli_usage("dry-run");
         }
     }
     a->rules = argv + optind;
     a->nrules = (size_t)(argc - optind);
-    if (a->nrules == 0 || !a->snapshot) return dry_usage();
+    if (a->nrules == 0 || !a->snapshot) return cli_usage("dry-run");
     return CLI_OK;
-}
-
-/* The display name of member m (the snapshot's `name` field), or NULL when it has none. */
-static const char *member_name(const rs_snapshot *s, uint32_t m, size_t *len) {
-    if (s->name_field < 0 || m == RS_NONE) return NULL;
-    const rs_column *c = &s->columns[s->name_field];
-    if (!c->codes || (c->empty && rs_bm_get(c->empty, m))) return NULL;
-    uint32_t slot = c->offsets ? c->offsets[m] : m;   /* multi-valued: the first value */
-    if (c->offsets && c->offsets[m] == c->offsets[m + 1]) return NULL;
-    return rs_strtab_get(&c->dict.raw, c->codes[slot], len);
-}
-
-/* One listed member of a dry-run: its id, and its snapshot index (RS_NONE when it left). */
-typedef struct listed {
-    const char *id;
-    size_t len;
-    uint32_t member;
-} listed;
-
-static listed list_add(const rs_dry_run *dr, const rs_dry_group *g, size_t i) {
-    listed l;
-    uint32_t pos = g->delta.adds[i];
-    l.id = rs_universe_id(&dr->ids.u, pos, &l.len);
-    l.member = dr->ids.u.order[pos];
-    return l;
-}
-
-static listed list_remove(const rs_dry_group *g, const rs_snapshot *s, size_t i) {
-    listed l;
-    l.id = rs_universe_id(g->old_u, g->delta.removes[i], &l.len);
-    l.member = rs_snapshot_member(s, l.id, l.len);
-    return l;
-}
-
-/* "  + u42   Alice Liu": ids padded to width code points so the names line up. */
-static void text_member(rs_sb *out, char sign, const rs_snapshot *s, listed l, size_t width) {
-    size_t nlen;
-    const char *name = member_name(s, l.member, &nlen);
-    rs_sb_printf(out, "  %c %.*s", sign, (int)l.len, l.id);
-    if (name || l.member == RS_NONE)
-        for (size_t w = rs_utf8_count(l.id, l.len); w < width + 2; w++) rs_sb_putc(out, ' ');
-    if (name) rs_sb_put(out, name, nlen);
-    else if (l.member == RS_NONE) rs_sb_puts(out, "(no longer in the snapshot)");
-    rs_sb_putc(out, '\n');
-}
-
-static void json_member(rs_sb *out, const rs_snapshot *s, listed l, bool first) {
-    size_t nlen;
-    const char *name = member_name(s, l.member, &nlen);
-    rs_sb_puts(out, first ? "{\"member\": " : ", {\"member\": ");
-    rs_sb_json_str(out, l.id, l.len);
-    rs_sb_puts(out, ", \"name\": ");
-    if (name) rs_sb_json_str(out, name, nlen);
-    else rs_sb_puts(out, "null");
-    rs_sb_putc(out, '}');
-}
-
-/* What a dry-run renders: the result, the snapshot, the checked groups (for --explain). */
-typedef struct dry_view {
-    const rs_dry_run *dr;
-    const rs_program *p;
-    const rs_snapshot *s;
-    const rs_checked *checked;
-    uint32_t explain;          /* member index, or RS_NONE */
-    int32_t today;
-    const char *state;
-    bool disagreed;            /* the VM and the reference evaluator disagreed (a bug) */
-} dry_view;
-
-static const rs_cgroup *checked_group(const rs_checked *c, const char *id) {
-    for (size_t i = 0; i < c->ngroups; i++) {
-        const ast_str *gid = &c->groups[i].ast->id;
-        if (gid->len == strlen(id) && memcmp(gid->s, id, gid->len) == 0) return &c->groups[i];
-    }
-    return NULL;
-}
-
-/* The reference evaluator's explanation of v->explain in group g, checked against the VM. */
-static void explain_group(dry_view *v, const rs_dry_group *g, rs_sb *out, bool json) {
-    const rs_cgroup *cg = checked_group(v->checked, v->p->groups[g->group].id);
-    if (!cg) return;
-    rs_explain ex;
-    memset(&ex, 0, sizeof ex);
-    bool in = rs_ref_eval(cg, v->s, v->explain, v->today, &ex);
-    if (in != rs_bm_get(g->bits, v->explain)) {
-        fprintf(stderr, "roster: internal error: the evaluator and the reference evaluator disagree about "
-                        "this member in group '%s'; please report it\n", v->p->groups[g->group].id);
-        v->disagreed = true;
-    }
-    size_t start = out->len;
-    if (json) rs_explain_json(&ex, v->s, out);
-    else rs_explain_text(&ex, v->s, out);
-    /* JSON: embedded in the run's object, so without its closing newline. */
-    if (json && out->len > start && out->buf[out->len - 1] == '\n') out->buf[--out->len] = '\0';
-    rs_explain_free(&ex);
-}
-
-static void text_group(dry_view *v, const rs_dry_group *g, rs_sb *out) {
-    const rs_pgroup *pg = &v->p->groups[g->group];
-    const rs_delta *d = &g->delta;
-    rs_sb_printf(out, "group %s (%s): ", pg->id, pg->name);
-    if (g->stored) rs_sb_printf(out, "%zu now, %zu after: ", d->old_count, d->new_count);
-    else rs_sb_printf(out, "not stored yet, %zu after: ", d->new_count);
-    rs_sb_printf(out, "%zu added, %zu removed\n", d->nadds, d->nremoves);
-    size_t nadds = d->nadds < DRY_RUN_LIST ? d->nadds : DRY_RUN_LIST;
-    size_t nremoves = d->nremoves < DRY_RUN_LIST ? d->nremoves : DRY_RUN_LIST, width = 0;
-    for (size_t i = 0; i < nadds + nremoves; i++) {
-        listed l = i < nadds ? list_add(v->dr, g, i) : list_remove(g, v->s, i - nadds);
-        size_t w = rs_utf8_count(l.id, l.len);
-        if (w > width) width = w;
-    }
-    for (size_t i = 0; i < nadds; i++) text_member(out, '+', v->s, list_add(v->dr, g, i), width);
-    if (d->nadds > nadds) rs_sb_printf(out, "  + ... and %zu more\n", d->nadds - nadds);
-    for (size_t i = 0; i < nremoves; i++) text_member(out, '-', v->s, list_remove(g, v->s, i), width);
-    if (d->nremoves > nremoves) rs_sb_printf(out, "  - ... and %zu more\n", d->nremoves - nremoves);
-    if (v->explain != RS_NONE) {
-        rs_sb_putc(out, '\n');
-        explain_group(v, g, out, false);
-    }
-}
-
-static void render_text(dry_view *v, rs_sb *out) {
-    char day[RS_DATE_MAX];
-    rs_date_format(v->today, day);
-    rs_sb_printf(out, "dry-run as of %s against %s", day, v->state);
-    if (!v->dr->st) rs_sb_puts(out, " (not created yet: every member is added)");
-    rs_sb_puts(out, "; nothing is written\n");
-    for (uint32_t i = 0; i < v->dr->ngroups; i++) {
-        rs_sb_putc(out, '\n');
-        text_group(v, &v->dr->groups[i], out);
-    }
-}
-
-static void json_group(dry_view *v, const rs_dry_group *g, rs_sb *out) {
-    const rs_pgroup *pg = &v->p->groups[g->group];
-    const rs_delta *d = &g->delta;
-    rs_sb_puts(out, "{\"group\": ");
-    rs_sb_json_str(out, pg->id, strlen(pg->id));
-    rs_sb_puts(out, ", \"name\": ");
-    rs_sb_json_str(out, pg->name, strlen(pg->name));
-    rs_sb_printf(out, ", \"stored\": %s, \"current\": %zu, \"new\": %zu, \"added\": %zu, \"removed\": %zu",
-                 g->stored ? "true" : "false", d->old_count, d->new_count, d->nadds, d->nremoves);
-    rs_sb_puts(out, ", \"adds\": [");
-    for (size_t i = 0; i < d->nadds && i < DRY_RUN_LIST; i++) json_member(out, v->s, list_add(v->dr, g, i), i == 0);
-    rs_sb_puts(out, "], \"removes\": [");
-    for (size_t i = 0; i < d->nremoves && i < DRY_RUN_LIST; i++) json_member(out, v->s, list_remove(g, v->s, i), i == 0);
-    rs_sb_putc(out, ']');
-    if (v->explain != RS_NONE) {
-        rs_sb_puts(out, ", \"explain\": ");
-        explain_group(v, g, out, true);
-    }
-    rs_sb_putc(out, '}');
-}
-
-static void render_json(dry_view *v, rs_sb *out) {
-    char day[RS_DATE_MAX];
-    rs_date_format(v->today, day);
-    rs_sb_printf(out, "{\"as_of\": \"%s\", \"state\": ", day);
-    rs_sb_json_str(out, v->state, strlen(v->state));
-    rs_sb_printf(out, ", \"state_exists\": %s, \"groups\": [", v->dr->st ? "true" : "false");
-    for (uint32_t i = 0; i < v->dr->ngroups; i++) {
-        if (i) rs_sb_puts(out, ", ");
-        json_group(v, &v->dr->groups[i], out);
-    }
-    rs_sb_puts(out, "]}\n");
 }
 
 /* The member --explain names, or an error (exit 1) when the snapshot lacks it. */
@@ -449,13 +268,14 @@ static int explain_member(const dry_args *a, const rs_snapshot *s, uint32_t *m) 
 }
 
 static int dry_render(const dry_args *a, loaded *in, const rs_dry_run *dr, int32_t today) {
-    dry_view v = {.dr = dr, .p = in->r.program, .s = in->s, .checked = in->r.checked, .today = today,
-                  .state = a->state};
-    int rc = explain_member(a, in->s, &v.explain);
+    rs_dry_report rep = {.state = a->state, .today = today, .json = a->json, .checked = in->r.checked};
+    int rc = explain_member(a, in->s, &rep.explain);
     if (rc != CLI_OK) return rc;
     rs_sb out = {0};
-    if (a->json) render_json(&v, &out);
-    else render_text(&v, &out);
+    size_t disagreed = rs_dry_run_report(dr, in->r.program, in->s, &rep, &out);
+    if (disagreed)
+        fprintf(stderr, "roster: internal error: the evaluator and the reference evaluator disagree about "
+                        "this member in %zu group(s); please report it\n", disagreed);
     cli_write_stdout(out.buf, out.len);
     rs_sb_free(&out);
     return CLI_OK;
@@ -474,8 +294,7 @@ int cmd_dry_run(int argc, char **argv) {
     memset(&dr, 0, sizeof dr);
     if (rc == CLI_OK) {
         progress(&in, "evaluating");
-        int r = rs_dry_run_compute(&dr, in.r.program, in.s, a.state, today, a.threads, d);
-        rc = r == RS_RECALC_OK ? CLI_OK : r == RS_RECALC_INVALID ? CLI_INVALID : CLI_USAGE;
+        rc = cli_status(rs_dry_run_compute(&dr, in.r.program, in.s, a.state, today, a.threads, d));
     }
     /* On success stdout carries one document, so diagnostics (warnings) go to stderr as text. */
     cli_print_diags(d, a.json && rc != CLI_OK);
@@ -489,10 +308,6 @@ int cmd_dry_run(int argc, char **argv) {
 }
 
 /* ---- members ---- */
-
-static int members_usage(void) {
-    return cli_usage_error("usage: roster members GROUP [--state roster.db] [--format text|json]");
-}
 
 /* Exit 1 for a group the database does not hold, naming the ones it does when they are few. */
 static int unknown_group(const char *id, const rs_sgroups *g) {
@@ -560,9 +375,9 @@ int cmd_members(int argc, char **argv) {
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (c == 'S') state = optarg;
         else if (c == 'f') format = optarg;
-        else return members_usage();
+        else return cli_usage("members");
     }
-    if (optind != argc - 1) return members_usage();
+    if (optind != argc - 1) return cli_usage("members");
     if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("--format takes text or json, not '%s'", format);
     rs_diags *d = new_diags(0);

@@ -6,19 +6,14 @@
 #include "common/util.h"
 #include "runtime/snapshot.h"
 
-static int usage(void) {
-    return cli_usage_error("usage: roster snapshot pack DIR -o org.snap [--max-errors N]\n"
-                           "       roster snapshot check DIR|FILE [--max-errors N]");
-}
-
 int cmd_snapshot(int argc, char **argv) {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'}, {"max-errors", required_argument, NULL, 'm'},
         {NULL, 0, NULL, 0}};
-    if (argc < 2) return usage();
+    if (argc < 2) return cli_usage("snapshot");
     const char *verb = argv[1];
     bool pack = strcmp(verb, "pack") == 0;
-    if (!pack && strcmp(verb, "check") != 0) return usage();
+    if (!pack && strcmp(verb, "check") != 0) return cli_usage("snapshot");
     const char *out = NULL;
     size_t max_errors = 0;
     optind = 1;
@@ -30,10 +25,10 @@ int cmd_snapshot(int argc, char **argv) {
             if (!cli_parse_max_errors(optarg, &max_errors))
                 return cli_usage_error("--max-errors takes a number from 0 to 100000");
         } else {
-            return usage();
+            return cli_usage("snapshot");
         }
     }
-    if (optind != argc - 2 || (pack && !out)) return usage();
+    if (optind != argc - 2 || (pack && !out)) return cli_usage("snapshot");
     const char *in = argv[1 + optind];
     rs_diags *d = rs_malloc(sizeof *d);
     rs_diags_init(d);

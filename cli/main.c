@@ -1,38 +1,29 @@
-/* main.c: `roster COMMAND ...` dispatch. */
+/* main.c: `roster COMMAND ...` dispatch, and `roster [COMMAND] --help` from the command pages
+ * (help.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include "api/roster.h"
 #include "cli/cli.h"
-
-#define ROSTER_VERSION "0.1.0"
 
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *synopsis;
 } command;
 
 static const command commands[] = {
-    {"check", cmd_check, "check FILES... --schema S [--snapshot DIR] [--format text|json] | check MAPPING.map..."},
-    {"fmt", cmd_fmt, "fmt FILE [--to text|json]"},
-    {"compile", cmd_compile, "compile FILES... --schema S -o rules.rbc [--disasm]"},
-    {"disasm", cmd_disasm, "disasm rules.rbc"},
-    {"dry-run", cmd_dry_run, "dry-run FILE --snapshot S [--state DB] [--as-of DATE] [--explain MEMBER] [--format text|json]"},
-    {"recalc", cmd_recalc, "recalc --rules DIR|FILES --snapshot S [--state DB] [--out deltas.jsonl] [--as-of DATE] [--stats]"},
-    {"members", cmd_members, "members GROUP [--state DB] [--format text|json]"},
-    {"map", cmd_map, "map --mapping FILE --source records.jsonl [--format jsonl|table] [--id MAPPING] | map --mapping FILE --disasm"},
-    {"snapshot", cmd_snapshot, "snapshot pack DIR -o org.snap | snapshot check DIR|FILE"},
+    {"check", cmd_check},     {"fmt", cmd_fmt},         {"compile", cmd_compile},
+    {"disasm", cmd_disasm},   {"dry-run", cmd_dry_run}, {"recalc", cmd_recalc},
+    {"members", cmd_members}, {"map", cmd_map},         {"snapshot", cmd_snapshot},
 };
 
-static void usage(FILE *out) {
-    fputs("roster: dynamic directory groups, compiled and evaluated over a member snapshot\n\n"
-          "usage:\n",
-          out);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  roster %s\n", commands[i].synopsis);
-    fputs("\nexit status: 0 success, 1 the input has errors, 2 usage or I/O error\n"
-          "docs: README.md, docs/\n",
-          out);
+static bool is_help(const char *arg) { return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0; }
+
+/* `roster COMMAND ... --help` anywhere before a `--`: the command's page instead of a run. */
+static bool wants_help(int argc, char **argv) {
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (is_help(argv[i])) return true;
+    return false;
 }
 
 int main(int argc, char **argv) {
@@ -40,21 +31,21 @@ int main(int argc, char **argv) {
      * rolls back and says so, instead of being killed with its journal left behind. */
     signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
-        usage(stderr);
+        fputs(cli_help_find("roster")->text, stderr);
         return CLI_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
-        usage(stdout);
-        return cli_close_stdout(CLI_OK);
-    }
+    if (strcmp(name, "help") == 0 || is_help(name))
+        return cli_close_stdout(cli_help_print(argc > 2 && strcmp(name, "help") == 0 ? argv[2] : "roster"));
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
-        puts("roster " ROSTER_VERSION);
+        printf("roster %s\n", roster_version());
         return cli_close_stdout(CLI_OK);
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(name, commands[i].name) == 0) return cli_close_stdout(commands[i].run(argc - 1, argv + 1));
-    fprintf(stderr, "roster: unknown command '%s'\n\n", name);
-    usage(stderr);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(name, commands[i].name) != 0) continue;
+        if (wants_help(argc, argv)) return cli_close_stdout(cli_help_print(name));
+        return cli_close_stdout(commands[i].run(argc - 1, argv + 1));
+    }
+    fprintf(stderr, "roster: unknown command '%s' (roster --help lists the commands)\n", name);
     return CLI_USAGE;
 }

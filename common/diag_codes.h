@@ -19,6 +19,7 @@
     DIAG(5,   NUL_BYTE,            ERROR, "NUL byte in source")                                \
     DIAG(6,   IO,                  ERROR, "file cannot be read or written")                    \
     DIAG(7,   TOO_MANY_ERRORS,     NOTE,  "further diagnostics suppressed")                    \
+    DIAG(8,   BAD_ARGUMENT,        ERROR, "library call given a NULL, unknown or invalid argument") \
     DIAG(101, BAD_CHAR,            ERROR, "unexpected character")                              \
     DIAG(102, UNTERMINATED_STRING, ERROR, "string not closed before end of line or file")      \
     DIAG(103, BAD_ESCAPE,          ERROR, "invalid escape sequence in string")                 \

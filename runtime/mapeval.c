@@ -2,6 +2,7 @@
  * field's code runs over every record of the batch before the next field starts: column-wise, so
  * the code and the field's checks stay hot), and each stored value is checked against the target
  * field: type, required, length, allowed values. */
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -488,4 +489,89 @@ void rs_mapval_text(const rs_mapval *v, rs_sb *out) {
             out->buf[out->len] = '\0';
         }
     }
+}
+
+const char *rs_map_source_id(const json_t *rec) {
+    const char *id = json_string_value(json_object_get(rec, "id"));
+    return id ? id : "";
+}
+
+void rs_map_record_jsonl(const rs_mapprog *prog, const rs_mapresult *res, size_t r, size_t line,
+                         const json_t *rec, rs_sb *out) {
+    rs_sb_printf(out, "{\"line\": %zu, \"source_id\": ", line);
+    const char *id = rs_map_source_id(rec);
+    rs_sb_json_str(out, id, strlen(id));
+    if (!res->failed[r]) {
+        rs_sb_puts(out, ", \"target\": {");
+        bool first = true;
+        for (size_t t = 0; t < res->ntargets; t++) {
+            const rs_mapval *v = &res->values[r * res->ntargets + t];
+            if (v->type == MT_ANY) continue;
+            if (!first) rs_sb_puts(out, ", ");
+            first = false;
+            rs_sb_json_str(out, prog->targets[t].name, strlen(prog->targets[t].name));
+            rs_sb_puts(out, ": ");
+            rs_mapval_json(v, out);
+        }
+        rs_sb_puts(out, "}}\n");
+        return;
+    }
+    rs_sb_puts(out, ", \"failures\": [");
+    bool first = true;
+    for (size_t i = 0; i < res->nfailures; i++) {
+        const rs_mapfailure *f = &res->failures[i];
+        if (f->record != r) continue;
+        if (!first) rs_sb_puts(out, ", ");
+        first = false;
+        const char *field = f->target >= 0 ? prog->targets[f->target].name : "";
+        rs_sb_puts(out, "{\"field\": ");
+        rs_sb_json_str(out, field, strlen(field));
+        rs_sb_printf(out, ", \"reason\": \"%s\", \"message\": ", rs_mapfail_name(f->kind));
+        rs_sb_json_str(out, f->message, strlen(f->message));
+        rs_sb_putc(out, '}');
+    }
+    rs_sb_puts(out, "]}\n");
+}
+
+static bool blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return false;
+    return true;
+}
+
+#define MAP_BATCH 4096
+#define WHY_SIZE 200
+
+int rs_map_read_jsonl(FILE *in, rs_map_batch_fn fn, void *ctx, size_t *lines_read) {
+    json_t **recs = rs_calloc(MAP_BATCH, sizeof *recs);
+    char *why_text = rs_calloc(MAP_BATCH, WHY_SIZE);
+    const char **why = rs_calloc(MAP_BATCH, sizeof *why);
+    size_t *lines = rs_calloc(MAP_BATCH, sizeof *lines), n = 0, line = 0, cap = 0;
+    char *buf = NULL;
+    ssize_t len;
+    while ((len = getline(&buf, &cap, in)) >= 0) {
+        line++;
+        if (blank(buf, (size_t)len)) continue;
+        char *reason = why_text + n * WHY_SIZE;
+        recs[n] = rs_map_parse_line(buf, (size_t)len, line == 1, reason, WHY_SIZE);
+        why[n] = recs[n] ? NULL : reason;
+        lines[n++] = line;
+        if (n == MAP_BATCH) {
+            fn(ctx, recs, why, lines, n);
+            for (size_t r = 0; r < n; r++) json_decref(recs[r]);
+            n = 0;
+        }
+    }
+    /* getline also returns -1 on a read error: without this check a short input looked complete.
+     * The records read before the error are still mapped. */
+    int read_errno = ferror(in) ? errno : 0;
+    if (n) fn(ctx, recs, why, lines, n);
+    for (size_t r = 0; r < n; r++) json_decref(recs[r]);
+    free(buf);
+    free(why_text);
+    free(why);
+    free(recs);
+    free(lines);
+    *lines_read = line;
+    return read_errno;
 }

@@ -7,6 +7,7 @@
  * batch live in the mapper's arena until the next rs_mapper_run. */
 #ifndef RS_MAPEVAL_H
 #define RS_MAPEVAL_H
+#include <stdio.h>
 #include <jansson.h>
 #include "compiler/mapcode.h"
 #include "common/diag.h"
@@ -77,6 +78,14 @@ typedef struct rs_mapresult {
  * the line holds instead of an object). */
 json_t *rs_map_parse_line(const char *line, size_t len, bool first_line, char *why, size_t why_size);
 
+/* Reads a JSON Lines source to its end and hands fn the records in batches (rs_map_parse_line; a
+ * line that is not a JSON object is a NULL record whose why says why; blank lines are skipped).
+ * lines[r] is record r's line in the source. The records are released when fn returns. Returns 0,
+ * or the errno of a read error (the records before it were handed over); *lines_read: lines read. */
+typedef void (*rs_map_batch_fn)(void *ctx, json_t *const *recs, const char *const *why, const size_t *lines,
+                                size_t n);
+int rs_map_read_jsonl(FILE *in, rs_map_batch_fn fn, void *ctx, size_t *lines_read);
+
 /* Maps records[0..n) (each a JSON object, or NULL for a line that was not one: that record fails
  * with BAD_RECORD, whose message is why[r] when why is given). The result is valid until the next
  * run or rs_mapper_free. */
@@ -87,5 +96,13 @@ struct rs_sb;
 void rs_mapval_json(const rs_mapval *v, struct rs_sb *out);
 /* Writes a target value as plain text (the table format). */
 void rs_mapval_text(const rs_mapval *v, struct rs_sb *out);
+
+/* The source's own id of a record (Google's immutable `id`), or "": what lists name a record by. */
+const char *rs_map_source_id(const json_t *rec);
+/* Record r of a batch as one line of `roster map` output: {"line": N, "source_id": "...",
+ * "target": {...}} (the mapped fields in target order), or "failures": [{"field", "reason",
+ * "message"}, ...] for a failed record. line: its line in the source. */
+void rs_map_record_jsonl(const rs_mapprog *prog, const rs_mapresult *res, size_t r, size_t line,
+                         const json_t *rec, struct rs_sb *out);
 
 #endif

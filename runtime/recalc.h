@@ -107,4 +107,24 @@ int rs_dry_run_compute(rs_dry_run *dr, const rs_program *p, const rs_snapshot *s
                        int32_t today, int threads, rs_diags *d);
 void rs_dry_run_free(rs_dry_run *dr);
 
+/* ---- the dry-run report (dryrun.c) ---- */
+
+#define RS_DRY_RUN_LIST 20         /* members listed per group and direction */
+
+struct rs_checked;
+typedef struct rs_dry_report {
+    const char *state;         /* the state database as the user named it */
+    int32_t today;
+    bool json;                 /* one JSON document (and a newline); else text for people */
+    uint32_t explain;          /* a member to explain in every group, or RS_NONE (checked needed) */
+    const struct rs_checked *checked;   /* the checked groups of the program, for explain; or NULL */
+} rs_dry_report;
+
+/* Appends the report of dr (computed for p over s) to out: per group, its counts before and after
+ * and the first RS_DRY_RUN_LIST members added and removed, with their display names; and with
+ * explain, why that member is in or out (the reference evaluator's account). Returns the number of
+ * groups where that account disagrees with the VM: 0, or a bug to report. */
+size_t rs_dry_run_report(const rs_dry_run *dr, const rs_program *p, const rs_snapshot *s,
+                         const rs_dry_report *o, struct rs_sb *out);
+
 #endif
