@@ -2,12 +2,11 @@
 #include "runtime/recalc.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "common/parallel.h"
 #include "common/util.h"
 #include "runtime/bitmap.h"
 #include "runtime/vm.h"
@@ -178,45 +177,13 @@ static uint64_t hash_blob(const rs_sb *blob) {
     return rs_hash_final(&h);
 }
 
-/* ---- both cores ---- */
-
-static int thread_count(int threads) {
-    long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
-}
-
-typedef struct par_job {
-    void (*fn)(void *ctx, uint32_t i);
-    void *ctx;
-    uint32_t count;
-    atomic_uint next;
-} par_job;
-
-static void *par_worker(void *arg) {
-    par_job *job = arg;
-    for (uint32_t i; (i = atomic_fetch_add(&job->next, 1u)) < job->count;) job->fn(job->ctx, i);
-    return NULL;
-}
-
-/* fn(ctx, i) for every i < count, items shared out among `threads` threads (the caller is one). */
-static void parallel_for(int threads, uint32_t count, void (*fn)(void *ctx, uint32_t i), void *ctx) {
-    par_job job = {.fn = fn, .ctx = ctx, .count = count};
-    atomic_init(&job.next, 0u);
-    pthread_t tid[64];
-    int started = 0;
-    for (int t = 1; t < threads && (uint32_t)t < count; t++)
-        if (pthread_create(&tid[started], NULL, par_worker, &job) == 0) started++;
-    par_worker(&job);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
-}
-
 /* ---- evaluation ---- */
 
 /* Evaluates the groups marked in `needed` (all when needed is NULL) into bits[g] (by member); only
- * those are prepared, and they share every core batch by batch. */
+ * those are prepared, and they share the threads batch by batch. */
 static int evaluate(const rs_program *p, const rs_snapshot *s, int32_t today, int threads, const bool *needed,
                     uint64_t **bits, rs_diags *d) {
-    rs_vm *vm = rs_vm_new_groups(p, s, today, needed, d);
+    rs_vm *vm = rs_vm_new_groups(p, s, today, needed, threads, d);
     if (!vm) return RS_RECALC_INVALID;
     int rc = rs_vm_eval_all(vm, bits, threads);
     rs_vm_free(vm);
@@ -245,7 +212,7 @@ static void to_positions(void *ctx, uint32_t g) {
  * order deltas and the state database use), groups shared among the threads. */
 static void all_to_positions(const rs_snap_ids *ids, uint64_t **bits, uint32_t ngroups, int threads) {
     positions_job job = {ids, bits};
-    parallel_for(threads, ngroups, to_positions, &job);
+    rs_parallel_for(threads, ngroups, to_positions, &job);
 }
 
 /* ---- the delta file ---- */
@@ -456,11 +423,10 @@ typedef struct emit_part {
     size_t first, count;
 } emit_part;
 
-static void *format_part(void *arg) {
-    emit_part *e = arg;
+static void format_part(void *ctx, uint32_t i) {
+    emit_part *e = (emit_part *)ctx + i;
     rs_sb_clear(e->out);
     if (e->count) rs_delta_jsonl(e->out, e->group, e->delta, e->old_u, e->new_u, e->first, e->count);
-    return NULL;
 }
 
 static int hand_over(recalc_run *r, const rs_sb *lines) {
@@ -479,11 +445,7 @@ static int emit(recalc_run *r, const char *group, const rs_delta *delta, const r
         if (n1 > EMIT_LINES) n1 = EMIT_LINES;
         emit_part part[2] = {{&r->lines[0], group, delta, old_u, &r->flat.u, first, n0},
                              {&r->lines[1], group, delta, old_u, &r->flat.u, first + n0, n1}};
-        pthread_t helper;
-        bool two = n1 > 0 && r->threads > 1 && pthread_create(&helper, NULL, format_part, &part[1]) == 0;
-        format_part(&part[0]);
-        if (two) pthread_join(helper, NULL);
-        else format_part(&part[1]);
+        rs_parallel_for(n1 > 0 ? r->threads : 1, 2, format_part, part);
         TRY(sink_write(&r->out, &r->lines[0], r->d));
         TRY(sink_write(&r->out, &r->lines[1], r->d));
         TRY(hand_over(r, &r->lines[0]));
@@ -590,29 +552,21 @@ static int finish(recalc_run *r) {
     return 0;
 }
 
-typedef struct fingerprint_job {
-    const rs_snapshot *s;
-    uint64_t fp;
-} fingerprint_job;
-
-static void *fingerprint_worker(void *arg) {
-    fingerprint_job *job = arg;
-    job->fp = rs_recalc_fingerprint(job->s);
-    return NULL;
+/* Item 0: the sorted ids laid out; item 1: the fingerprint (a pass over the whole snapshot). */
+static void prepare_part(void *ctx, uint32_t i) {
+    recalc_run *r = ctx;
+    if (i == 0) {
+        rs_snap_ids_init(&r->ids, r->s);
+        rs_universe_flatten(&r->ids.u, &r->flat);
+    } else {
+        r->fp = rs_recalc_fingerprint(r->s);
+    }
 }
 
-/* The fingerprint (a pass over the whole snapshot) on one core while the sorted ids are laid out on
- * the other. */
+/* The fingerprint on one core while the sorted ids are laid out on the other. */
 static int prepare(recalc_run *r) {
     double t0 = rs_now_ms();
-    fingerprint_job job = {r->s, 0};
-    pthread_t helper;
-    bool two = r->threads > 1 && pthread_create(&helper, NULL, fingerprint_worker, &job) == 0;
-    rs_snap_ids_init(&r->ids, r->s);
-    rs_universe_flatten(&r->ids.u, &r->flat);
-    if (two) pthread_join(helper, NULL);
-    else fingerprint_worker(&job);
-    r->fp = job.fp;
+    rs_parallel_for(r->threads, 2, prepare_part, r);
     r->stats->prepare_ms = rs_now_ms() - t0;
     if (r->own_state) {
         if (rs_state_open(&r->st, r->o->state_path, RS_STATE_WRITE, r->d) != 0) return RS_RECALC_IO;
@@ -654,7 +608,7 @@ static int run(recalc_run *r) {
     memset(r->stats, 0, sizeof *r->stats);
     r->stats->members = r->s->nmembers;
     r->stats->groups = p->ngroups;
-    r->threads = thread_count(r->o->threads);
+    r->threads = rs_thread_count(r->o->threads);
     size_t ng = (size_t)p->ngroups + 1;
     r->rule_hash = rs_calloc(ng, sizeof *r->rule_hash);
     r->uses_today = rs_calloc(ng, sizeof *r->uses_today);
@@ -740,7 +694,7 @@ int rs_dry_run_compute(rs_dry_run *dr, const rs_program *p, const rs_snapshot *s
         bits[g] = rs_malloc(words * sizeof **bits);
         memcpy(bits[g], dr->groups[g].bits, words * sizeof **bits);
     }
-    all_to_positions(&dr->ids, bits, p->ngroups, thread_count(threads));
+    all_to_positions(&dr->ids, bits, p->ngroups, threads);
     for (uint32_t g = 0; rc == 0 && g < p->ngroups; g++) {
         rs_dry_group *dg = &dr->groups[g];
         dg->group = g;

@@ -1,13 +1,13 @@
 /* vm.c: runs prepared group code (runtime/vm_prep.c prepares it) over batches of members, one
- * bitmap per instruction, on every core; and one member at a time for the incremental path.
+ * bitmap per instruction, on the threads the caller allows; and one member at a time for the
+ * incremental path.
  *
  * Reading order: the member test, the batch kernels, running a group over a batch, the entry points. */
 #include "runtime/vm.h"
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "common/parallel.h"
 #include "common/util.h"
 #include "runtime/bitmap.h"
 #include "runtime/vm_int.h"
@@ -790,10 +790,13 @@ typedef struct vm_job {
     const rs_vm *vm;
     uint64_t **out;
     uint32_t nbatches;
-    atomic_uint next;   /* next batch to take: threads share the work batch by batch */
+    atomic_uint next;   /* next batch to take: lanes share the work batch by batch */
 } vm_job;
 
-static void *worker(void *arg) {
+/* One lane: a thread's scratch, set up once, then batches until none is left. Lanes rather than
+ * one item per batch, because the scratch (and its memo of shared leaves) lives across batches. */
+static void lane(void *arg, uint32_t i) {
+    (void)i;
     vm_job *job = arg;
     const rs_vm *vm = job->vm;
     vm_ctx c;
@@ -806,7 +809,6 @@ static void *worker(void *arg) {
             if (vm->active[g]) store(job->out[g], b, run_batch(vm, &c, g, b, n), n);
     }
     ctx_free(&c);
-    return NULL;
 }
 
 int rs_vm_eval_all(rs_vm *vm, uint64_t **out, int threads) {
@@ -816,18 +818,9 @@ int rs_vm_eval_all(rs_vm *vm, uint64_t **out, int threads) {
         out[g] = vm->active[g] ? rs_calloc(words ? words : 1, sizeof(uint64_t)) : NULL;
     vm_job job = {.vm = vm, .out = out, .nbatches = batch_count(vm)};
     atomic_init(&job.next, 0u);
-    long want = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
-    if (want < 1) want = 1;
-    if (want > (long)job.nbatches) want = job.nbatches ? (long)job.nbatches : 1;
-    if (want > 256) want = 256;
-    pthread_t tid[256];
-    int started = 0;
-    /* the calling thread is one of the workers; a thread that cannot start leaves its share to
-     * the others */
-    for (long t = 1; t < want; t++)
-        if (pthread_create(&tid[started], NULL, worker, &job) == 0) started++;
-    worker(&job);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    uint32_t lanes = (uint32_t)rs_thread_count(threads);
+    if (lanes > job.nbatches) lanes = job.nbatches ? job.nbatches : 1;
+    rs_parallel_for((int)lanes, lanes, lane, &job);
     return 0;
 }
 
@@ -869,11 +862,12 @@ void rs_vm_free(rs_vm *vm) {
 }
 
 rs_vm *rs_vm_new_groups(const rs_program *p, const rs_snapshot *s, int32_t today, const bool *groups,
-                        rs_diags *diags) {
+                        int threads, rs_diags *diags) {
     rs_vm *vm = rs_calloc(1, sizeof *vm);
     vm->p = p;
     vm->s = s;
     vm->today = today;
+    vm->threads = threads;
     vm->active = rs_calloc((size_t)p->ngroups + 1, sizeof *vm->active);
     for (uint32_t g = 0; g < p->ngroups; g++) vm->active[g] = !groups || groups[g];
     if (vm_prepare(vm, diags) != 0) {
@@ -884,5 +878,5 @@ rs_vm *rs_vm_new_groups(const rs_program *p, const rs_snapshot *s, int32_t today
 }
 
 rs_vm *rs_vm_new(const rs_program *p, const rs_snapshot *s, int32_t today, rs_diags *diags) {
-    return rs_vm_new_groups(p, s, today, NULL, diags);
+    return rs_vm_new_groups(p, s, today, NULL, 0, diags);
 }

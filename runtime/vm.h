@@ -1,7 +1,7 @@
 /* vm.h: the vectorised VM. It binds a program to a snapshot (fields by name and type), prepares each
  * instruction once per run (per-dictionary-value tables for text predicates, department subtree
  * tables, today-relative dates), then runs group code over batches of members, one bitmap per
- * instruction, on every core. */
+ * instruction, on as many threads as the caller allows. */
 #ifndef RS_VM_H
 #define RS_VM_H
 #include "compiler/bytecode.h"
@@ -14,9 +14,10 @@ typedef struct rs_vm rs_vm;
 rs_vm *rs_vm_new(const rs_program *p, const rs_snapshot *s, int32_t today, rs_diags *diags);
 /* The same for the groups g with groups[g] true only (all when groups is NULL): nothing is prepared
  * for the others, which the calls below then refuse. A recalculation that finds most groups
- * unchanged pays only for the changed ones. */
+ * unchanged pays only for the changed ones. The leaves are prepared on up to `threads` threads
+ * (common/parallel.h: <= 0 means one per core); rs_vm_new uses one per core. */
 rs_vm *rs_vm_new_groups(const rs_program *p, const rs_snapshot *s, int32_t today, const bool *groups,
-                        rs_diags *diags);
+                        int threads, rs_diags *diags);
 void rs_vm_free(rs_vm *vm);
 
 /* Membership bitmap of every group: out[g] gets rs_bm_words(nmembers) words (malloc'd, caller frees

@@ -101,6 +101,7 @@ struct rs_vm {
     const rs_program *p;
     const rs_snapshot *s;
     int32_t today;
+    int threads;              /* for preparing leaves (common/parallel.h) */
     bool *active;             /* per group: prepared and evaluated */
     const rs_column **fcol;   /* program field -> snapshot column */
     vm_leaf *leaves;

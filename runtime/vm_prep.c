@@ -8,11 +8,10 @@
  * lists, the entry point. */
 #include <math.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "common/parallel.h"
 #include "common/strbuf.h"
 #include "common/utf8.h"
 #include "common/util.h"
@@ -934,37 +933,17 @@ static int collect_leaves(rs_vm *vm, rs_diags *d) {
     return rc;
 }
 
-typedef struct prep_job {
-    rs_vm *vm;
-    atomic_uint next;   /* next leaf to build */
-} prep_job;
-
-static void *prep_worker(void *arg) {
-    prep_job *job = arg;
-    for (;;) {
-        uint32_t i = atomic_fetch_add(&job->next, 1u);
-        if (i >= job->vm->nleaves) break;
-        vm_leaf *L = &job->vm->leaves[i];
-        prep_leaf(job->vm, L);
-        if (L->kind == LK_CODE_ANY || L->kind == LK_CODE_ALL) make_sparse(job->vm, L);
-    }
-    return NULL;
+static void prep_one(void *ctx, uint32_t i) {
+    rs_vm *vm = ctx;
+    vm_leaf *L = &vm->leaves[i];
+    prep_leaf(vm, L);
+    if (L->kind == LK_CODE_ANY || L->kind == LK_CODE_ALL) make_sparse(vm, L);
 }
 
-/* Leaves are independent: they are built on every core (the calling thread is one of them), but
- * only when there are more members than one VM batch: below that a thread costs more than it saves. */
+/* Leaves are independent: they are built on the threads the caller allows, but only when there are
+ * more members than one VM batch: below that a thread costs more than it saves. */
 static void build_leaves(rs_vm *vm) {
-    prep_job job = {.vm = vm};
-    atomic_init(&job.next, 0u);
-    long want = vm->s->nmembers > VM_BATCH_BITS ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
-    if (want > (long)vm->nleaves) want = vm->nleaves;
-    if (want > 64) want = 64;
-    pthread_t tid[64];
-    int started = 0;
-    for (long t = 1; t < want; t++)
-        if (pthread_create(&tid[started], NULL, prep_worker, &job) == 0) started++;
-    prep_worker(&job);
-    for (int t = 0; t < started; t++) pthread_join(tid[t], NULL);
+    rs_parallel_for(vm->s->nmembers > VM_BATCH_BITS ? vm->threads : 1, vm->nleaves, prep_one, vm);
 }
 
 /* For each binary operation, where its second operand's code starts: the stack of operand starts

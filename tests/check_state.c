@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "common/parallel.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "compiler/check.h"
@@ -688,13 +689,14 @@ static const char base_rules[] =
     "group \"lab\" { name \"Lab\" departments \"D-Lab\" }\n"
     "group \"recent\" { name \"Recent\" where join_date is after today - 30 days }\n";
 
-/* One recalculation into out_path; returns the stats, the delta in *delta (malloc'd). */
-static rs_recalc_stats recalc(const char *rules_text, const rs_snapshot *s, const char *db, int32_t today,
-                              bool prune, rs_diags *d, char **delta) {
+/* One recalculation on `threads` threads into out_path; returns the stats, the delta in *delta
+ * (malloc'd). */
+static rs_recalc_stats recalc_on(int threads, const char *rules_text, const rs_snapshot *s, const char *db,
+                                 int32_t today, bool prune, rs_diags *d, char **delta) {
     rules r;
     rules_compile(&r, rules_text, s);
     char *out = tmp_path("delta.jsonl");
-    rs_recalc_opts o = {.state_path = db, .out_path = out, .today = today, .threads = 1, .prune = prune};
+    rs_recalc_opts o = {.state_path = db, .out_path = out, .today = today, .threads = threads, .prune = prune};
     rs_recalc_stats st;
     ck_assert_int_eq(rs_recalc(r.p, s, &o, &st, d), RS_RECALC_OK);
     size_t len;
@@ -702,6 +704,11 @@ static rs_recalc_stats recalc(const char *rules_text, const rs_snapshot *s, cons
     free(out);
     rules_free(&r);
     return st;
+}
+
+static rs_recalc_stats recalc(const char *rules_text, const rs_snapshot *s, const char *db, int32_t today,
+                              bool prune, rs_diags *d, char **delta) {
+    return recalc_on(1, rules_text, s, db, today, prune, d, delta);
 }
 
 static size_t count_lines(const char *s, const char *needle) {
@@ -820,6 +827,31 @@ START_TEST(recalc_into_the_callers_transaction) {
 }
 END_TEST
 
+/* --threads 1: the whole recalculation runs on the calling thread; with 2, the side jobs (the
+ * fingerprint, re-indexing the memberships) do start threads. */
+START_TEST(recalc_one_thread_starts_none) {
+    make_tmpdir();
+    char *one = tmp_path("one.db"), *two = tmp_path("two.db");
+    rs_snapshot *s = load_snapshot();
+    rs_diags *d = new_diags();
+    char *delta1, *delta2;
+    uint64_t before = rs_parallel_started();
+    rs_recalc_stats st = recalc_on(1, base_rules, s, one, 20778, false, d, &delta1);
+    ck_assert_uint_eq(st.groups_evaluated, 3);
+    ck_assert_uint_eq(rs_parallel_started(), before);
+    recalc_on(2, base_rules, s, two, 20778, false, d, &delta2);
+    ck_assert_uint_gt(rs_parallel_started(), before);
+    ck_assert_str_eq(delta1, delta2);
+    free(delta1);
+    free(delta2);
+    rs_snapshot_free(s);
+    free(d);
+    free(one);
+    free(two);
+    remove_tmpdir();
+}
+END_TEST
+
 START_TEST(recalc_removed_rule_kept_or_pruned) {
     make_tmpdir();
     char *db = tmp_path("state.db");
@@ -914,6 +946,7 @@ static Suite *state_suite(void) {
     tcase_set_timeout(rc, 60);
     tcase_add_test(rc, recalc_skips_unchanged_groups);
     tcase_add_test(rc, recalc_removed_rule_kept_or_pruned);
+    tcase_add_test(rc, recalc_one_thread_starts_none);
     tcase_add_test(rc, fingerprint_tracks_content);
     tcase_add_test(rc, rule_hash_tracks_code);
     suite_add_tcase(s, rc);

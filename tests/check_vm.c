@@ -5,6 +5,7 @@
  * snapshot loaded from its folder and the same packed to a .snap file, a VM made for some of the
  * groups only), rs_vm_eval_group, rs_vm_eval_member and rs_ref_eval. */
 #include <math.h>
+#include "common/parallel.h"
 #include "tests/testutil.h"
 #include "tests/vm_fixture.h"
 
@@ -793,7 +794,7 @@ static void check_subset(prng *r, const run *full, const char *what) {
     bool *want = rs_calloc(p->ngroups + 1, sizeof *want);
     for (uint32_t g = 0; g < p->ngroups; g++) want[g] = chance(r, 50);
     rs_diags *d = vt_diags();
-    rs_vm *vm = rs_vm_new_groups(p, full->s, full->today, want, d);
+    rs_vm *vm = rs_vm_new_groups(p, full->s, full->today, want, 2, d);
     if (!vm) vt_fail_diags(d, "rs_vm_new_groups");
     uint64_t **bms = rs_calloc(p->ngroups + 1, sizeof *bms);
     ck_assert_int_eq(rs_vm_eval_all(vm, bms, 2), 0);
@@ -931,6 +932,43 @@ START_TEST(random_many_values) {
 }
 END_TEST
 
+/* Threads started by preparing and evaluating every group of a random organisation of several
+ * batches (the size where leaves are prepared in parallel too) on `threads` threads. */
+static uint64_t threads_started(const rs_snapshot *s, const char *text, int32_t today, int threads) {
+    vt_rules rules;
+    vt_compile(&rules, text, s);
+    const rs_program *p = rules.program;
+    rs_diags *d = vt_diags();
+    uint64_t before = rs_parallel_started();
+    rs_vm *vm = rs_vm_new_groups(p, s, today, NULL, threads, d);
+    if (!vm) vt_fail_diags(d, "rs_vm_new_groups");
+    uint64_t **bms = rs_calloc(p->ngroups + 1, sizeof *bms);
+    ck_assert_int_eq(rs_vm_eval_all(vm, bms, threads), 0);
+    uint64_t started = rs_parallel_started() - before;
+    for (uint32_t g = 0; g < p->ngroups; g++) free(bms[g]);
+    free(bms);
+    rs_vm_free(vm);
+    free(d);
+    vt_rules_free(&rules);
+    return started;
+}
+
+/* --threads 1 prepares and evaluates on the calling thread alone; 2 does start threads. */
+START_TEST(one_thread_starts_none) {
+    prng r = {2718};
+    rorg o = {.nmembers = 3 * 16384 + 5, .ndepts = 8, .status = true, .today = vt_day(TODAY)};
+    char *dir = vt_tmpdir();
+    write_random_org(&r, &o, dir);
+    rs_snapshot *s = vt_load(dir);
+    char *text = random_rules(&r, &o, 12);
+    ck_assert_uint_eq(threads_started(s, text, o.today, 1), 0);
+    ck_assert_uint_gt(threads_started(s, text, o.today, 2), 0);
+    free(text);
+    rs_snapshot_free(s);
+    vt_rmdir(dir);
+}
+END_TEST
+
 /* Postings decode to exactly the members holding each code, as a scan of the column finds them. */
 START_TEST(postings_match_columns) {
     prng r = {31337};
@@ -1008,6 +1046,7 @@ static Suite *vm_suite(void) {
     tcase_add_test(rnd, postings_match_columns);
     tcase_add_test(rnd, random_many_values);
     tcase_add_test(rnd, selective_department_tests);
+    tcase_add_test(rnd, one_thread_starts_none);
     suite_add_tcase(s, rnd);
     return s;
 }
