@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "common/date.h"
+#include "common/parallel.h"
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "runtime/bitmap.h"
@@ -24,7 +25,7 @@ static rs_diags *new_diags(size_t max_errors) {
 static bool parse_threads(const char *s, int *threads) {
     char *end;
     long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < 0 || v > 1024) return false;
+    if (*s == '\0' || *end != '\0' || v < 0 || v > RS_MAX_THREADS) return false;
     *threads = (int)v;
     return true;
 }
@@ -135,7 +136,7 @@ static int parse_recalc(int argc, char **argv, recalc_args *a) {
         case 't': a->stats = true; break;
         case 'p': a->prune = true; break;
         case 'j':
-            if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-1024");
+            if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-%d", RS_MAX_THREADS);
             break;
         case 'm':
             if (!cli_parse_max_errors(optarg, &a->max_errors))
@@ -242,7 +243,7 @@ static int parse_dry(int argc, char **argv, dry_args *a) {
             a->json = strcmp(optarg, "json") == 0;
             break;
         case 'j':
-            if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-1024");
+            if (!parse_threads(optarg, &a->threads)) return cli_usage_error("--threads takes 0-%d", RS_MAX_THREADS);
             break;
         case 'm':
             if (!cli_parse_max_errors(optarg, &a->max_errors))

@@ -34,6 +34,12 @@ expect_exit 2 "$ROSTER" recalc --snapshot "$D/org" --state "$DB"
 expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" --as-of 2026-02-30
 expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" --bogus
 expect_exit 2 "$ROSTER" recalc --rules "$T/no-such-folder" --snapshot "$D/org" --state "$DB"
+# --threads takes 0 to RS_MAX_THREADS (common/parallel.h), the cap every parallel step uses.
+expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$DB" --threads 257
+contains "$T/err" "--threads takes 0-256"
+expect_exit 2 "$ROSTER" dry-run "$D/rules/interns.rule" --snapshot "$D/org" --state "$DB" --threads -1
+contains "$T/err" "--threads takes 0-256"
+expect_exit 0 "$ROSTER" dry-run "$D/rules/interns.rule" --snapshot "$D/org" --state "$DB" $DAY --threads 256
 
 # I/O errors: a database that cannot be created, a delta file that cannot be written.
 expect_exit 2 "$ROSTER" recalc --rules "$D/rules" --snapshot "$D/org" --state "$T/nodir/state.db" $DAY
