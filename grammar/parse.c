@@ -1,4 +1,4 @@
-/* parse.c: rs_parse_text and rs_parse_any, and the gp_* helpers the grammar actions call to build
+/* parse.c: rs_parse_text, and the gp_* helpers the grammar actions (and rule_json.c) call to build
  * the AST and to report what only makes sense once an item or a group is complete. */
 #include <math.h>
 #include <stdarg.h>
@@ -572,16 +572,6 @@ ast_file *rs_parse_text(const rs_source *src, rs_diags *diags) {
         return NULL;
     }
     return f;
-}
-
-ast_file *rs_parse_any(rs_source *src, rs_diags *diags) {
-    size_t i = 0;
-    if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0) i = 3;
-    while (i < src->len && (src->text[i] == ' ' || src->text[i] == '\t' || src->text[i] == '\n' ||
-                            src->text[i] == '\r'))
-        i++;
-    if (i < src->len && (src->text[i] == '{' || src->text[i] == '[')) return rs_parse_json(src, diags);
-    return rs_parse_text(src, diags);
 }
 
 /* ---- comments ---- */
