@@ -2,7 +2,8 @@
  * bitmap per instruction, on the threads the caller allows; and one member at a time for the
  * incremental path.
  *
- * Reading order: the member test, the batch kernels, running a group over a batch, the entry points. */
+ * Reading order: the batch kernels, running a group over a batch, the entry points; the test of one
+ * member, which vm_prep.c uses too, is in vm_leaf.h. */
 #include "runtime/vm.h"
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -11,172 +12,7 @@
 #include "common/util.h"
 #include "runtime/bitmap.h"
 #include "runtime/vm_int.h"
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define VM_SSE2 1
-#else
-#define VM_SSE2 0
-#endif
-
-/* ---- one member ---- */
-
-static inline bool code_hit(const uint64_t *table, uint32_t code) { return rs_bm_get(table, code); }
-
-/* Index of the K entry value p of the member equals, or -1 (the *_HASALL kinds). */
-static long kindex(const vm_leaf *L, uint32_t p) {
-    switch (L->kind) {
-    case LK_CODE_HASALL: return L->kmap[L->col->codes[p]];
-    case LK_NUM_HASALL: return vm_find_num(L->nums, L->nk, L->col->nums[p]);
-    default: return vm_find_day(L->days, L->nk, L->col->days[p]);
-    }
-}
-
-/* Whether values [b, e) reach every K entry; seen has a bit per entry and is left cleared. */
-static bool has_all(const vm_leaf *L, uint32_t b, uint32_t e, uint64_t *seen) {
-    uint32_t got = 0;
-    for (uint32_t p = b; p < e; p++) {
-        long k = kindex(L, p);
-        if (k >= 0 && !rs_bm_get(seen, (size_t)k)) {
-            rs_bm_set(seen, (size_t)k);
-            got++;
-        }
-    }
-    for (uint32_t p = b; p < e; p++) {
-        long k = kindex(L, p);
-        if (k >= 0) rs_bm_clear(seen, (size_t)k);
-    }
-    return got == L->need;
-}
-
-/* Substring search. Candidates are the places where both the first and the last byte of the needle
- * match; only they are compared in full. Searched texts are short (a name, an address), so the
- * per-search setup is kept in a finder built once per needle, and the comparison is inline. */
-typedef struct finder {
-    const char *n;
-    size_t nlen;
-    const char *end;           /* end of the buffer the texts lie in: reading up to it is harmless */
-#if VM_SSE2
-    __m128i first, final;
-#endif
-} finder;
-
-static inline void finder_init(finder *f, const char *n, size_t nlen, const char *end) {
-    f->n = n;
-    f->nlen = nlen;
-    f->end = end;
-#if VM_SSE2
-    f->first = _mm_set1_epi8(nlen ? n[0] : 0);
-    f->final = _mm_set1_epi8(nlen ? n[nlen - 1] : 0);
-#endif
-}
-
-static inline bool same_bytes(const char *a, const char *b, size_t len) {
-    for (size_t i = 0; i < len; i++)
-        if (a[i] != b[i]) return false;
-    return true;
-}
-
-/* Positions [from, last] of h, one at a time. */
-static bool find_scalar(const finder *f, const char *h, size_t from, size_t last) {
-    const char *n = f->n;
-    size_t nlen = f->nlen;
-    for (size_t i = from; i <= last; i++)
-        if (h[i] == n[0] && h[i + nlen - 1] == n[nlen - 1] && same_bytes(h + i + 1, n + 1, nlen - 2)) return true;
-    return false;
-}
-
-/* 16 places at once while 16 bytes can be read past the last byte compared. */
-static bool find_in(const finder *f, const char *h, size_t hlen) {
-    size_t nlen = f->nlen;
-    if (nlen == 0) return true;
-    if (nlen > hlen) return false;
-    if (nlen == 1) return memchr(h, f->n[0], hlen) != NULL;
-    size_t last = hlen - nlen, i = 0;   /* last: the last place a match can start */
-#if VM_SSE2
-    for (; i <= last && (size_t)(f->end - (h + i + nlen - 1)) >= 16; i += 16) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(h + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(h + i + nlen - 1));
-        __m128i both = _mm_and_si128(_mm_cmpeq_epi8(a, f->first), _mm_cmpeq_epi8(b, f->final));
-        unsigned hits = (unsigned)_mm_movemask_epi8(both);
-        if (last - i < 15) hits &= (1u << (last - i + 1)) - 1;
-        for (; hits; hits &= hits - 1)
-            if (same_bytes(h + i + (unsigned)__builtin_ctz(hits) + 1, f->n + 1, nlen - 2)) return true;
-    }
-#endif
-    return i <= last && find_scalar(f, h, i, last);
-}
-
-static inline void leaf_finder(const vm_leaf *L, finder *f) {
-    const rs_strtab *t = &L->col->dict.folded;
-    finder_init(f, L->needle, L->nlen, t->bytes + t->off[t->n]);
-}
-
-/* The folded dictionary entry of a code contains the finder's needle. */
-static inline bool text_find(const rs_strtab *t, const finder *f, uint32_t code) {
-    return find_in(f, t->bytes + t->off[code], t->off[code + 1] - t->off[code]);
-}
-
-/* CODE_MASK: the high bit of each of the `need` low byte lanes, and whether every such lane of a
- * sum of kmask values is nonzero (the exact zero-byte test: no carry crosses a lane). */
-static inline uint64_t lane_highs(uint32_t need) {
-    return need >= 8 ? 0x8080808080808080ull : 0x8080808080808080ull & (((uint64_t)1 << (8 * need)) - 1);
-}
-
-static inline bool lanes_full(uint64_t sum, uint64_t highs) {
-    const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
-    uint64_t zero = ~(((sum & low7) + low7) | sum | low7);
-    return (zero & highs) == 0;
-}
-
-bool vm_leaf_test(const vm_leaf *L, uint32_t m, uint64_t *seen) {
-    const rs_column *c = L->col;
-    if (L->kind == LK_MEMBERS) return rs_bm_get(L->table, m);
-    if (L->kind == LK_SPARSE) return vm_find_u32(L->ids, L->nids, m) >= 0;
-    if (L->kind == LK_NOTHING) return false;
-    if (L->kind == LK_EMPTY) return rs_bm_get(c->empty, m);
-    if (rs_bm_get(c->empty, m)) return false;
-    uint32_t b = L->multi ? c->offsets[m] : m, e = L->multi ? c->offsets[m + 1] : m + 1;
-    switch (L->kind) {
-    case LK_CODE_ANY:
-        for (uint32_t p = b; p < e; p++)
-            if (code_hit(L->table, c->codes[p])) return true;
-        return false;
-    case LK_CODE_ALL:
-        for (uint32_t p = b; p < e; p++)
-            if (!code_hit(L->table, c->codes[p])) return false;
-        return b < e;
-    case LK_NUM_IN:
-        for (uint32_t p = b; p < e; p++)
-            if (vm_find_num(L->nums, L->nk, c->nums[p]) >= 0) return true;
-        return false;
-    case LK_NUM_RANGE:
-        for (uint32_t p = b; p < e; p++)
-            if (c->nums[p] >= L->lo && c->nums[p] <= L->hi) return true;
-        return false;
-    case LK_DAY_IN:
-        for (uint32_t p = b; p < e; p++)
-            if (vm_find_day(L->days, L->nk, c->days[p]) >= 0) return true;
-        return false;
-    case LK_DAY_RANGE:
-        for (uint32_t p = b; p < e; p++)
-            if (c->days[p] >= L->dlo && c->days[p] <= L->dhi) return true;
-        return false;
-    case LK_TEXT_FIND: {
-        finder f;
-        leaf_finder(L, &f);
-        for (uint32_t p = b; p < e; p++)
-            if (text_find(&c->dict.folded, &f, c->codes[p])) return true;
-        return false;
-    }
-    case LK_CODE_MASK: {
-        uint64_t got = 0;   /* or-ed, not added: a lane cannot overflow */
-        for (uint32_t p = b; p < e; p++) got |= L->kmask[c->codes[p]];
-        return b < e && lanes_full(got, lane_highs(L->need));
-    }
-    default:
-        return b < e && has_all(L, b, e, seen);
-    }
-}
+#include "runtime/vm_leaf.h"
 
 /* ---- batch kernels: bits [first, first + n) of a leaf into out; first is a multiple of 64 and
  * bits past n stay zero ---- */
@@ -403,7 +239,7 @@ static void kernel_code_multi(const vm_leaf *L, uint32_t first, uint32_t n, uint
  * which stay exact while a word has fewer than 256 values (no lane overflows). */
 static void kernel_code_mask(const vm_leaf *L, uint32_t first, uint32_t n, uint64_t *out, const uint64_t *care) {
     const rs_column *c = L->col;
-    const uint64_t *empty = c->empty + first / 64, *km = L->kmask, highs = lane_highs(L->need);
+    const uint64_t *empty = c->empty + first / 64, *km = L->kmask, highs = vm_lane_highs(L->need);
     uint64_t sum[256];
     uint8_t r[64];
     for (uint32_t w = 0; w * 64 < n; w++) {
@@ -418,7 +254,7 @@ static void kernel_code_mask(const vm_leaf *L, uint32_t first, uint32_t n, uint6
             for (uint32_t i = 0; i < nv; i++) sum[i + 1] = sum[i] + km[c->codes[vb + i]];
             for (uint32_t j = 0; j < lim; j++) {
                 uint32_t b = o ? o[j] - vb : j, e = o ? o[j + 1] - vb : j + 1;
-                r[j] = (uint8_t)(lanes_full(sum[e] - sum[b], highs) & (e > b));
+                r[j] = (uint8_t)(vm_lanes_full(sum[e] - sum[b], highs) & (e > b));
             }
         }
         out[w] = pack64(r, lim) & ~empty[w];
@@ -484,8 +320,8 @@ static void kernel_sparse(const vm_leaf *L, uint32_t first, uint32_t n, uint64_t
 static void kernel_text_find(const vm_leaf *L, uint32_t first, uint32_t n, uint64_t *out, const uint64_t *care) {
     const rs_column *c = L->col;
     const rs_strtab *t = &c->dict.folded;
-    finder f;
-    leaf_finder(L, &f);
+    vm_finder f;
+    vm_leaf_finder(L, &f);
     for (uint32_t w = 0; w * 64 < n; w++) {
         uint32_t m0 = first + w * 64;
         uint64_t want = (care ? care[w] : ~(uint64_t)0) & tail_mask(word_lim(n, w)) & ~c->empty[m0 / 64], bits = 0;
@@ -495,10 +331,10 @@ static void kernel_text_find(const vm_leaf *L, uint32_t first, uint32_t n, uint6
         }
         for (; want; want &= want - 1) {
             uint32_t j = (uint32_t)__builtin_ctzll(want), m = m0 + j, hit = 0;
-            if (!L->multi) hit = text_find(t, &f, c->codes[m]);
+            if (!L->multi) hit = vm_text_find(t, &f, c->codes[m]);
             else
                 for (uint32_t p = c->offsets[m]; p < c->offsets[m + 1] && !hit; p++)
-                    hit = text_find(t, &f, c->codes[p]);
+                    hit = vm_text_find(t, &f, c->codes[p]);
             bits |= (uint64_t)hit << j;
         }
         out[w] = bits;

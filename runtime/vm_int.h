@@ -144,10 +144,6 @@ int vm_prepare(rs_vm *vm, rs_diags *d);
 /* Frees what vm_prepare built. */
 void vm_prepare_free(rs_vm *vm);
 
-/* vm.c: whether member m passes leaf L; seen is scratch with a bit per K entry (max_need), clear
- * on entry and on return. */
-bool vm_leaf_test(const vm_leaf *L, uint32_t m, uint64_t *seen);
-
 /* Position of x in the sorted v[0..n), or -1. */
 static inline long vm_find_u32(const uint32_t *v, uint32_t n, uint32_t x) {
     uint32_t lo = 0, hi = n;

@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "runtime/bitmap.h"
 #include "runtime/vm_int.h"
+#include "runtime/vm_leaf.h"
 
 /* ---- constants ---- */
 
