@@ -4,7 +4,6 @@
  * field: type, required, length, allowed values. */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,58 +23,6 @@ const char *rs_mapfail_name(rs_mapfail_kind k) {
     return (size_t)k < RS_ARRAY_LEN(names) ? names[k] : "?";
 }
 
-/* ---- arena ---- */
-
-void *map_arena_alloc(map_arena *a, size_t n) {
-    n = (n + 7) & ~(size_t)7;
-    if (!a->head || a->head->cap - a->head->used < n) {
-        size_t cap = n > 60000 ? n : 60000;
-        map_arena_block *b = rs_malloc(sizeof *b + cap);
-        b->next = a->head;
-        b->used = 0;
-        b->cap = cap;
-        a->head = b;
-    }
-    void *p = a->head->data + a->head->used;
-    a->head->used += n;
-    return p;
-}
-
-char *map_arena_strndup(map_arena *a, const char *s, size_t n) {
-    char *o = map_arena_alloc(a, n + 1);
-    memcpy(o, s, n);
-    o[n] = '\0';
-    return o;
-}
-
-char *map_arena_printf(map_arena *a, const char *fmt, ...) {
-    char buf[400];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return map_arena_strndup(a, buf, n < 0 ? 0 : (size_t)n >= sizeof buf ? sizeof buf - 1 : (size_t)n);
-}
-
-/* Keeps the newest block (the usual size of a batch's needs) and frees the rest. */
-void map_arena_reset(map_arena *a) {
-    if (!a->head) return;
-    map_arena_block *keep = a->head, *b = keep->next;
-    while (b) {
-        map_arena_block *next = b->next;
-        free(b);
-        b = next;
-    }
-    keep->next = NULL;
-    keep->used = 0;
-}
-
-void map_arena_free(map_arena *a) {
-    map_arena_reset(a);
-    free(a->head);
-    a->head = NULL;
-}
-
 /* ---- the mapper ---- */
 
 struct rs_mapper {
@@ -83,7 +30,7 @@ struct rs_mapper {
     map_lookup *tables;
     size_t ntables;
     rs_regex **regexes;
-    map_arena arena;
+    rs_arena arena;
     rs_mapval *values, *stack;
     bool *failed;
     rs_mapfailure *failures;
@@ -117,7 +64,7 @@ void rs_mapper_free(rs_mapper *m) {
     free(m->tables);
     for (size_t i = 0; m->regexes && i < m->prog->nregexes; i++) rs_regex_free(m->regexes[i]);
     free(m->regexes);
-    map_arena_free(&m->arena);
+    rs_arena_free(&m->arena);
     free(m->values);
     free(m->stack);
     free(m->failed);
@@ -194,7 +141,7 @@ static const char *json_kind(const json_t *j) {
 static bool read_list(map_ctx *ctx, const json_t *j, rs_mapval *out) {
     if (!json_is_array(j)) return false;
     size_t n = json_array_size(j), k;
-    rs_mapstr *items = map_arena_alloc(ctx->arena, (n + 1) * sizeof *items);
+    rs_mapstr *items = rs_arena_alloc(ctx->arena, (n + 1) * sizeof *items);
     json_t *el;
     out->len = 0;
     json_array_foreach((json_t *)(uintptr_t)j, k, el) {
@@ -242,7 +189,7 @@ static void load_path(map_ctx *ctx, const json_t *rec, const rs_mappath *p, rs_m
     if (ok) return;
     memset(out, 0, sizeof *out);
     if (!ctx->fail) {
-        ctx->fail = map_arena_printf(ctx->arena, "source %s is %s; the source schema says %s",
+        ctx->fail = rs_arena_printf(ctx->arena, "source %s is %s; the source schema says %s",
                                      p->text, json_kind(j),
                                      p->type == MT_LIST ? "a list of text" : p->type == MT_DATE ? "a date"
                                      : p->type == MT_NUMBER ? "a number" : p->type == MT_BOOL ? "a bool"
@@ -281,7 +228,7 @@ static void regex_replace(rs_mapper *m, map_ctx *ctx, uint32_t i, rs_mapval *tex
     memset(text, 0, sizeof *text);
     if (n) {
         text->type = MT_TEXT;
-        text->s = map_arena_strndup(ctx->arena, r, n);
+        text->s = rs_arena_strndup(ctx->arena, r, n);
         text->len = n;
     }
     free(r);
@@ -345,13 +292,13 @@ static void check_value(rs_mapper *m, map_ctx *ctx, size_t r, int ti, const rs_m
     if (map_is_empty(v)) {
         if (t->required)
             add_failure(m, r, ti, RS_MAPFAIL_MISSING_REQUIRED,
-                        map_arena_printf(ctx->arena, "'%s' is required and the mapping gave no value",
+                        rs_arena_printf(ctx->arena, "'%s' is required and the mapping gave no value",
                                          t->name));
         return;
     }
     if (v->type != t->type) {
         add_failure(m, r, ti, RS_MAPFAIL_WRONG_TYPE,
-                    map_arena_printf(ctx->arena, "'%s' takes a %s value", t->name,
+                    rs_arena_printf(ctx->arena, "'%s' takes a %s value", t->name,
                                      t->type == MT_TEXT ? "text" : t->type == MT_NUMBER ? "number"
                                      : t->type == MT_DATE ? "date" : t->type == MT_BOOL ? "bool" : "list"));
         return;
@@ -359,18 +306,18 @@ static void check_value(rs_mapper *m, map_ctx *ctx, size_t r, int ti, const rs_m
     size_t len = v->type == MT_TEXT ? rs_utf8_count(v->s, v->len) : 0;
     if (t->max_length && len > t->max_length)
         add_failure(m, r, ti, RS_MAPFAIL_TOO_LONG,
-                    map_arena_printf(ctx->arena, "'%s' is %zu characters long; the target allows %u",
+                    rs_arena_printf(ctx->arena, "'%s' is %zu characters long; the target allows %u",
                                      t->name, len, t->max_length));
     else if (!allowed(ctx, t, v)) {
         rs_mapstr s = map_as_text(ctx, v);
         add_failure(m, r, ti, RS_MAPFAIL_NOT_ALLOWED,
-                    map_arena_printf(ctx->arena, "'%s' cannot be \"%.*s\": it is not an allowed value",
+                    rs_arena_printf(ctx->arena, "'%s' cannot be \"%.*s\": it is not an allowed value",
                                      t->name, (int)(s.len > 60 ? 60 : s.len), s.s));
     }
 }
 
 static void prepare(rs_mapper *m, size_t n) {
-    map_arena_reset(&m->arena);
+    rs_arena_reset(&m->arena);
     size_t nt = m->prog->ntargets ? m->prog->ntargets : 1;
     if (n > m->cap_records) {
         m->values = rs_reallocarray(m->values, n * nt, sizeof *m->values);
@@ -423,7 +370,7 @@ void rs_mapper_run(rs_mapper *m, json_t *const *records, const char *const *why,
     for (size_t r = 0; r < n; r++)
         if (!json_is_object(records[r]))
             add_failure(m, r, -1, RS_MAPFAIL_BAD_RECORD,
-                        why && why[r] ? map_arena_printf(&m->arena, "%s", why[r]) : "the line is not a JSON object");
+                        why && why[r] ? rs_arena_printf(&m->arena, "%s", why[r]) : "the line is not a JSON object");
     for (size_t t = 0; t < p->ntargets; t++) {
         const rs_maptarget *tg = &p->targets[t];
         for (size_t r = 0; r < n; r++) {

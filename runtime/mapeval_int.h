@@ -2,24 +2,8 @@
  * and comparisons) share. */
 #ifndef RS_MAPEVAL_INT_H
 #define RS_MAPEVAL_INT_H
+#include "common/arena.h"
 #include "runtime/mapeval.h"
-
-/* A bump allocator for the values and messages of one batch: reset, never freed piecemeal. */
-typedef struct map_arena_block {
-    struct map_arena_block *next;
-    size_t used, cap;
-    char data[];
-} map_arena_block;
-
-typedef struct map_arena {
-    map_arena_block *head;
-} map_arena;
-
-void *map_arena_alloc(map_arena *a, size_t n);
-char *map_arena_strndup(map_arena *a, const char *s, size_t n);
-char *map_arena_printf(map_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void map_arena_reset(map_arena *a);
-void map_arena_free(map_arena *a);
 
 /* A lookup table: open addressing over (key, value) pairs. */
 typedef struct map_lookup {
@@ -35,7 +19,7 @@ void map_lookup_free(map_lookup *t);
 
 /* The state of one record's evaluation, for functions that fail it. */
 typedef struct map_ctx {
-    map_arena *arena;
+    rs_arena *arena;
     const map_lookup *tables;
     size_t ntables;
     const char *fail;           /* set by a function: why the record fails (in the arena) */

@@ -45,7 +45,7 @@ rs_mapstr map_as_text(map_ctx *ctx, const rs_mapval *v) {
     default: return r;
     }
     r.len = strlen(buf);
-    r.s = map_arena_strndup(ctx->arena, buf, r.len);
+    r.s = rs_arena_strndup(ctx->arena, buf, r.len);
     return r;
 }
 
@@ -59,7 +59,7 @@ static bool ascii(const char *s, size_t len) {
 
 static rs_mapstr fold(map_ctx *ctx, const char *s, size_t len) {
     rs_mapstr r;
-    char *o = map_arena_alloc(ctx->arena, len + 1);
+    char *o = rs_arena_alloc(ctx->arena, len + 1);
     if (ascii(s, len)) {
         for (size_t i = 0; i < len; i++) o[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
         r.s = o;
@@ -68,7 +68,7 @@ static rs_mapstr fold(map_ctx *ctx, const char *s, size_t len) {
     }
     size_t n;
     char *f = rs_casefold(s, len, &n);
-    r.s = map_arena_strndup(ctx->arena, f, n);
+    r.s = rs_arena_strndup(ctx->arena, f, n);
     r.len = n;
     free(f);
     return r;
@@ -112,7 +112,7 @@ static uint32_t upper_cp(uint32_t cp) {
 }
 
 static void fn_upper(map_ctx *ctx, const rs_mapval *a, rs_mapval *out) {
-    char *o = map_arena_alloc(ctx->arena, a->len * 2 + 4);
+    char *o = rs_arena_alloc(ctx->arena, a->len * 2 + 4);
     size_t n = 0;
     if (!ascii(a->s, a->len) && !upper_table) build_upper();
     for (size_t i = 0; i < a->len;) {
@@ -155,12 +155,12 @@ static void fn_trim(const rs_mapval *a, rs_mapval *out) {
 
 static void fn_concat(map_ctx *ctx, const rs_mapval *args, size_t n, rs_mapval *out) {
     size_t total = 0;
-    rs_mapstr *parts = map_arena_alloc(ctx->arena, n * sizeof *parts);
+    rs_mapstr *parts = rs_arena_alloc(ctx->arena, n * sizeof *parts);
     for (size_t i = 0; i < n; i++) {
         parts[i] = map_is_empty(&args[i]) ? (rs_mapstr){"", 0} : map_as_text(ctx, &args[i]);
         total += parts[i].len;
     }
-    char *o = map_arena_alloc(ctx->arena, total + 1);
+    char *o = rs_arena_alloc(ctx->arena, total + 1);
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         memcpy(o + at, parts[i].s, parts[i].len);
@@ -208,7 +208,7 @@ static void fn_replace(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) {
         *out = args[0];
         return;
     }
-    char *o = map_arena_alloc(ctx->arena, args[0].len - count * from.len + count * to.len + 1);
+    char *o = rs_arena_alloc(ctx->arena, args[0].len - count * from.len + count * to.len + 1);
     size_t at = 0;
     for (const char *p = s;;) {
         const char *hit = find(p, (size_t)(end - p), from.s, from.len);
@@ -230,7 +230,7 @@ static void fn_split(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) {
     size_t cap = 1;
     for (const char *p = s; sep.len && (p = find(p, (size_t)(end - p), sep.s, sep.len)); p += sep.len)
         cap++;
-    rs_mapstr *items = map_arena_alloc(ctx->arena, cap * sizeof *items);
+    rs_mapstr *items = rs_arena_alloc(ctx->arena, cap * sizeof *items);
     size_t n = 0;
     for (const char *p = s; p <= end;) {
         const char *hit = sep.len ? find(p, (size_t)(end - p), sep.s, sep.len) : NULL;
@@ -250,7 +250,7 @@ static void fn_join(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) {
     rs_mapstr sep = map_as_text(ctx, &args[1]);
     size_t total = 0;
     for (size_t i = 0; i < args[0].len; i++) total += args[0].items[i].len + sep.len;
-    char *o = map_arena_alloc(ctx->arena, total + 1);
+    char *o = rs_arena_alloc(ctx->arena, total + 1);
     size_t at = 0;
     for (size_t i = 0; i < args[0].len; i++) {
         if (i) {
@@ -274,12 +274,12 @@ static void fn_lookup(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) {
             return;
         }
         fail(ctx, RS_MAPFAIL_LOOKUP_MISSING,
-             map_arena_printf(ctx->arena, "key \"%.*s\" is not in table \"%s\"",
+             rs_arena_printf(ctx->arena, "key \"%.*s\" is not in table \"%s\"",
                               (int)(key.len > 80 ? 80 : key.len), key.s, t->name));
         set_empty(out);
         return;
     }
-    fail(ctx, RS_MAPFAIL_LOOKUP_MISSING, map_arena_printf(ctx->arena, "no table \"%.*s\"",
+    fail(ctx, RS_MAPFAIL_LOOKUP_MISSING, rs_arena_printf(ctx->arena, "no table \"%.*s\"",
                                                           (int)name.len, name.s));
     set_empty(out);
 }
@@ -299,7 +299,7 @@ static void fn_date(map_ctx *ctx, const rs_mapval *a, rs_mapval *out) {
     }
     if (!read_date(a->s, a->len, &out->day)) {
         fail(ctx, RS_MAPFAIL_BAD_VALUE,
-             map_arena_printf(ctx->arena, "date() cannot read \"%.*s\": it takes YYYY-MM-DD or an "
+             rs_arena_printf(ctx->arena, "date() cannot read \"%.*s\": it takes YYYY-MM-DD or an "
                               "RFC 3339 timestamp", (int)(a->len > 60 ? 60 : a->len), a->s));
         return;
     }
@@ -312,7 +312,7 @@ static void fn_format_date(map_ctx *ctx, const rs_mapval *args, rs_mapval *out) 
     int y;
     unsigned m, d;
     rs_civil_from_days(args[0].day, &y, &m, &d);
-    char *o = map_arena_alloc(ctx->arena, f.len * 12 + 1);
+    char *o = rs_arena_alloc(ctx->arena, f.len * 12 + 1);
     size_t at = 0;
     for (size_t i = 0; i < f.len; i++) {
         char c = i + 1 < f.len && f.s[i] == '%' ? f.s[++i] : '\0';

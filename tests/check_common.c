@@ -1,7 +1,9 @@
-/* check_common.c: UTF-8 and case folding, dates, strbuf escaping, diagnostics rendering, schema. */
+/* check_common.c: UTF-8 and case folding, dates, strbuf escaping, diagnostics rendering, schema,
+ * the arena. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/arena.h"
 #include "common/date.h"
 #include "common/diag.h"
 #include "common/schema.h"
@@ -242,6 +244,31 @@ START_TEST(always_never_are_tests_in_release) {
 END_TEST
 
 /* A position whose column is not known prints the line alone, and null in JSON; never column 0. */
+/* The arena hands out aligned blocks, big requests included; a reset keeps one block and frees
+ * the rest; printf text is cut, never overrun. */
+START_TEST(arena_alloc_reset_printf) {
+    rs_arena a = {0};
+    char *x = rs_arena_alloc(&a, 3), *y = rs_arena_alloc(&a, 1);
+    ck_assert_uint_eq((uintptr_t)x % 8, 0);
+    ck_assert_uint_eq((uintptr_t)y - (uintptr_t)x, 8);
+    char *big = rs_arena_alloc(&a, 100000);
+    memset(big, 'x', 100000);
+    ck_assert_ptr_nonnull(a.head->next);
+    ck_assert_str_eq(rs_arena_strndup(&a, "abcdef", 3), "abc");
+    ck_assert_str_eq(rs_arena_printf(&a, "%d-%s", 42, "z"), "42-z");
+    char wide[1000];
+    memset(wide, 'w', sizeof wide - 1);
+    wide[sizeof wide - 1] = '\0';
+    ck_assert_uint_eq(strlen(rs_arena_printf(&a, "%s", wide)), 399);
+    rs_arena_reset(&a);
+    ck_assert_ptr_null(a.head->next);
+    ck_assert_uint_eq(a.head->used, 0);
+    rs_arena_free(&a);
+    ck_assert_ptr_null(a.head);
+    rs_arena_reset(&a);   /* an empty arena */
+}
+END_TEST
+
 START_TEST(diag_unknown_column_left_out) {
     rs_diags d;
     rs_diags_init(&d);
@@ -303,6 +330,7 @@ static Suite *common_suite(void) {
     tcase_add_test(tc, always_never_are_tests_in_release);
     tcase_add_test(tc, diag_unknown_column_left_out);
     tcase_add_test(tc, diag_texts_kept_whole);
+    tcase_add_test(tc, arena_alloc_reset_printf);
     suite_add_tcase(s, tc);
     return s;
 }
