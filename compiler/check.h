@@ -7,15 +7,8 @@
 #ifndef RS_CHECK_H
 #define RS_CHECK_H
 #include "grammar/ast.h"
+#include "common/idset.h"
 #include "common/schema.h"
-
-/* What the checker needs of a snapshot to validate ids (implemented by runtime/, passed in by the
- * CLI, so compiler/ does not depend on runtime/). */
-typedef struct rs_idset {
-    void *ctx;
-    bool (*has_department)(void *ctx, const char *id, size_t len);
-    bool (*has_member)(void *ctx, const char *id, size_t len);
-} rs_idset;
 
 /* A condition's value after checking, in the field's terms. */
 typedef struct rs_cvalue {

@@ -21,7 +21,7 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "common/utf8.h"
-#include "compiler/check.h"
+#include "common/idset.h"
 #include "runtime/bitmap.h"
 #include "runtime/snapshot_int.h"
 

@@ -114,7 +114,7 @@ uint32_t rs_column_code_space(const rs_snapshot *s, const rs_column *c);
  * c->post_count[c] entries); returns how many were written. Nothing when c's list is not stored. */
 uint32_t rs_post_decode(const rs_snapshot *s, const rs_column *col, uint32_t c, uint32_t *out);
 
-/* The id checker callbacks (compiler/check.h rs_idset) backed by this snapshot. */
+/* The id checker callbacks (common/idset.h) backed by this snapshot. */
 struct rs_idset;
 void rs_snapshot_idset(const rs_snapshot *s, struct rs_idset *out);
 
