@@ -1,4 +1,5 @@
-/* snapshot_int.h: private to the snapshot loaders (runtime/snapshot*.c, strtab.c, dept.c, snapfile.c).
+/* snapshot_int.h: private to the snapshot loaders (runtime/snapshot*.c, reader.c, strtab.c, dept.c,
+ * jsonl.c, snapfile.c).
  *
  * Loading a folder goes: a reader turns each line (JSONL) or record (CSV) into an rs_record, a
  * format-neutral list of key/value pairs; the loader converts each value to its field's type and
@@ -25,7 +26,7 @@
 /* Integers beyond +-2^53 cannot be held exactly by a double and are refused. */
 #define RS_SNAP_MAX_EXACT_INT 9007199254740992.0
 
-/* ---- ownership of a finished snapshot's arrays ---- */
+/* ---- ownership of a finished snapshot's arrays (snapshot_owner.c) ---- */
 typedef struct rs_snap_owner {
     void *map;                /* .snap mapping, or NULL */
     size_t maplen;
@@ -137,7 +138,7 @@ bool rs_dept_check(rs_deptbuild *b, const char *file, rs_diags *d);
 /* Moves the checked tree into out; b is left empty. */
 void rs_dept_finish(rs_deptbuild *b, rs_snap_owner *o, rs_departments *out);
 
-/* ---- records: what every reader produces ---- */
+/* ---- records: what every reader produces (reader.c) ---- */
 typedef enum { RV_NULL, RV_STRING, RV_NUMBER, RV_BOOL, RV_ARRAY, RV_OTHER } rs_rvkind;
 
 /* One value. An RV_ARRAY value at index v is followed by its `len` items at v+1 .. v+len. */
@@ -190,7 +191,7 @@ static inline rs_rval *rs_record_val(rs_record *r) {
     return v;
 }
 
-/* ---- readers ---- */
+/* ---- readers (reader.c; the formats in jsonl.c and snapshot_csv.c) ---- */
 typedef enum { RS_REC_OK, RS_REC_BAD, RS_REC_END, RS_REC_STOP } rs_recstat;
 
 typedef struct rs_reader rs_reader;
