@@ -1,6 +1,6 @@
 # roster: build, test, sanitize, fuzz, bench.
 #   make            release build: build/release/roster
-#   make test       unit tests (Check) + end-to-end tests + fuzz corpus replay
+#   make test       layering check + unit tests (Check) + end-to-end tests + fuzz corpus replay
 #   make asan       the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (needs clang)
 #   make bench      benchmark tables (bench/README.md)
@@ -149,7 +149,13 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDLIBS)
 
 # ---- tests ----
-test: unit e2e fuzz-replay
+test: layers unit e2e fuzz-replay
+
+# No module includes or calls one above it, no include or call cycle within a folder
+# (scripts/check-layers.sh holds the order).
+.PHONY: layers
+layers: $(LIB) $(CLI_OBJS)
+	@sh scripts/check-layers.sh $(BUILD)
 
 unit: $(TEST_BINS)
 	@sh scripts/run-unit.sh $(TEST_BINS)
