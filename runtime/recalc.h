@@ -25,7 +25,7 @@ typedef struct rs_recalc_opts {
     const char *out_path;      /* the delta file, replaced atomically; NULL: write to out_file */
     FILE *out_file;            /* used when out_path is NULL; NULL too: the delta is not written */
     int32_t today;             /* the day `today` means in this run */
-    int threads;               /* evaluation threads; 0: one per core */
+    int threads;               /* threads of every parallel step (common/parallel.h); 0: one per core */
     bool prune;                /* delete stored groups whose rule is gone (their members are removed) */
     /* A test seam: called with the transaction open, after the delta is in place (step 4), so a
      * test can kill the process at the worst moment. NULL in normal runs. */
