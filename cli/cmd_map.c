@@ -121,7 +121,9 @@ static int map_source(map_run *run, const char *path) {
 
 static int run_mapping(const map_opts *o, rs_mapfile *mf, rs_diags *d) {
     size_t idx = rs_mapfile_find(mf, o->id);
-    if (idx == mf->ast->nmaps) return cli_usage_error("no mapping \"%s\" in %s", o->id, o->mapping);
+    if (idx == mf->ast->nmaps)
+        return o->id ? cli_usage_error("no mapping \"%s\" in %s", o->id, o->mapping)
+                     : cli_usage_error("no mapping in %s", o->mapping);
     char *dir = rs_path_dir(o->mapping);
     rs_mapprog *prog = rs_map_compile(mf->check, idx, dir);
     free(dir);
