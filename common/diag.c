@@ -222,15 +222,20 @@ void rs_diag_help(rs_diag *dg, const char *fmt, ...) {
     if (help) dg->help = help;
 }
 
+/* The message is copied to the end of the store and the tail formatted after it, whole. */
 void rs_diag_append(rs_diag *dg, const char *fmt, ...) {
     if (!dg) return;
-    char tail[256];
+    rs_diags *d = dg->list;
+    size_t start = d->text_len, len = strlen(dg->message);
+    if (len >= RS_DIAGS_TEXT - start) return;
+    memmove(d->text + start, dg->message, len);
+    d->text_len += len;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(tail, sizeof tail, fmt, ap);
+    const char *tail = store_textv(d, fmt, ap);
     va_end(ap);
-    const char *joined = store_text(dg->list, "%s%s", dg->message, tail);
-    if (joined) dg->message = joined;
+    if (tail) dg->message = d->text + start;
+    else d->text_len = start;
 }
 
 bool rs_diags_has_errors(const rs_diags *d) { return d->nerrors > 0; }

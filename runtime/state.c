@@ -1,13 +1,9 @@
 /* state.c: the state database on SQLite; blob formats for universes and memberships. */
 #include "runtime/state.h"
-#include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "common/date.h"
 #include "common/util.h"
 #include "runtime/bitmap.h"

@@ -9,27 +9,12 @@
 #include <unistd.h>
 #include "common/util.h"
 #include "runtime/db.h"
+#define RS_TEST_SCRATCH
 #include "tests/testutil.h"
 
-static char tmpdir[64];
-
-static void make_tmpdir(void) {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/roster-check-db-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void) {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static char *tmp_path(const char *name) {
-    size_t len = strlen(tmpdir) + strlen(name) + 2;
-    char *p = rs_malloc(len);
-    snprintf(p, len, "%s/%s", tmpdir, name);
-    return p;
-}
+static void make_tmpdir(void) { rs_test_tmp_begin("db"); }
+static void remove_tmpdir(void) { rs_test_tmp_end(); }
+static char *tmp_path(const char *name) { return rs_test_tmp_path(name); }
 
 static int64_t sql_int(const char *path, const char *stmt) {
     sqlite3 *db;

@@ -3,7 +3,9 @@
 #ifndef RS_TESTUTIL_H
 #define RS_TESTUTIL_H
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define RS_TEST_MAIN(suite_fn)                                          \
     int main(void) {                                                    \
@@ -16,5 +18,31 @@
 
 /* Folder of test data, relative to the repository root (tests run from there). */
 #define RS_TEST_DATA "tests/data"
+
+/* A scratch folder per test (RS_TEST_SCRATCH before including this header turns them on):
+ * rs_test_tmp_begin("state") makes /tmp/roster-check-state-XXXXXX, rs_test_tmp_path names a file in it
+ * (malloc'd), rs_test_tmp_end removes it with everything in it. */
+#ifdef RS_TEST_SCRATCH
+static char rs_test_tmpdir[64];
+
+static void rs_test_tmp_begin(const char *name) {
+    snprintf(rs_test_tmpdir, sizeof rs_test_tmpdir, "/tmp/roster-check-%s-XXXXXX", name);
+    ck_assert_ptr_nonnull(mkdtemp(rs_test_tmpdir));
+}
+
+static void rs_test_tmp_end(void) {
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", rs_test_tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *rs_test_tmp_path(const char *name) {
+    size_t len = strlen(rs_test_tmpdir) + strlen(name) + 2;
+    char *p = malloc(len);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, len, "%s/%s", rs_test_tmpdir, name);
+    return p;
+}
+#endif
 
 #endif
